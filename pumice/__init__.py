@@ -1,0 +1,1 @@
+"""pumice: spiking networks from SLAYER training to Loihi fixed point and Lava."""

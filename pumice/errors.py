@@ -1,0 +1,17 @@
+"""The one exception type users see: its message is printed as a one-line error by the CLI."""
+
+
+class PumiceError(Exception):
+    """A problem with the user's input (file, config, data, model) that pumice explains in one line."""
+
+
+class DataError(PumiceError):
+    """A dataset that cannot be found or read."""
+
+
+class ConfigError(PumiceError):
+    """A configuration file with an unknown key, a wrong type or an impossible value."""
+
+
+class ModelError(PumiceError):
+    """A model file that is missing, truncated, corrupted or holds invalid values."""
