@@ -1,0 +1,210 @@
+"""IR node kinds: structural, float (trained) and fixed-point (Lava ``fixed_pt``) nodes.
+
+Layouts follow torch: feature maps are (channels, height, width); a dense weight is
+(out, in); a conv weight is (out, in / groups, kernel_h, kernel_w) applied as a
+cross-correlation. Float values are in threshold units (SLAYER's convention);
+fixed-point values are the integers Lava's ProcessModels hold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+
+#: Every node class by its kind name, for generic (de)serialisation.
+NODE_KINDS: dict[str, type[Node]] = {}
+
+
+def register(cls: type[Node]) -> type[Node]:
+    """Class decorator that adds a node kind to :data:`NODE_KINDS`."""
+    NODE_KINDS[cls.__name__] = cls
+    return cls
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Node:
+    """Base of every IR node; subclasses are frozen dataclasses."""
+
+    #: "structural", "float" or "fixed".
+    domain: ClassVar[str] = "structural"
+    #: True for nodes that hold neuron state (u, v) and emit spikes.
+    is_neuron: ClassVar[bool] = False
+    #: True for synapse nodes: Lava delivers their output one step later.
+    is_synapse: ClassVar[bool] = False
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of this node's output for one sample and one time step."""
+        return input_shape
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The node's array-valued fields."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Input(Node):
+    """Spikes entering the graph, one tensor of ``shape`` per time step."""
+
+    shape: tuple[int, ...]
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Flatten(Node):
+    """Reshape a (C, H, W) map to a vector in C order."""
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (int(np.prod(input_shape)),)
+
+
+def conv_output_hw(
+    hw: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+) -> tuple[int, int]:
+    """Output height and width of a 2-D convolution."""
+    return tuple(
+        (hw[i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+        for i in range(2)
+    )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _DenseBase(Node):
+    weight: np.ndarray
+
+    is_synapse: ClassVar[bool] = True
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (self.weight.shape[0],)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _ConvBase(Node):
+    weight: np.ndarray
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    groups: int = 1
+
+    is_synapse: ClassVar[bool] = True
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        kernel = tuple(self.weight.shape[2:])
+        h, w = conv_output_hw(input_shape[1:], kernel, self.stride, self.padding, self.dilation)
+        return (self.weight.shape[0], h, w)
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Dense(_DenseBase):
+    """Float fully connected synapse: ``a = weight @ s``."""
+
+    domain: ClassVar[str] = "float"
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Conv2d(_ConvBase):
+    """Float 2-D convolution synapse (cross-correlation, torch layout)."""
+
+    domain: ClassVar[str] = "float"
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class SumPool2d(Node):
+    """Float sum pooling with one shared weight (SLAYER's pool synapse)."""
+
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int] = (0, 0)
+    weight: float = 1.0
+
+    domain: ClassVar[str] = "float"
+    is_synapse: ClassVar[bool] = True
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        h, w = conv_output_hw(input_shape[1:], self.kernel, self.stride, self.padding, (1, 1))
+        return (input_shape[0], h, w)
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class CubaLIF(Node):
+    """Float current-based LIF (SLAYER CUBA): decays are fractions lost per step.
+
+    ``u = u * (1 - current_decay) + a``; ``v = v * (1 - voltage_decay) + u + bias``;
+    spike where ``v >= threshold``, then ``v = 0``.
+    """
+
+    shape: tuple[int, ...]
+    threshold: float
+    current_decay: float
+    voltage_decay: float
+    bias: np.ndarray
+
+    domain: ClassVar[str] = "float"
+    is_neuron: ClassVar[bool] = True
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedDense(_DenseBase):
+    """Lava ``Dense`` (fixed_pt): ``a = (weight @ s) << weight_exp`` (arithmetic shift).
+
+    ``weight`` holds 8-bit mantissas (Loihi: sign + up to 8 magnitude bits); Lava clips
+    them to 8 bits and drops ``8 - num_weight_bits`` low bits (one more when signs mix).
+    """
+
+    weight_exp: int = 0
+    num_weight_bits: int = 8
+
+    domain: ClassVar[str] = "fixed"
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedConv2d(_ConvBase):
+    """Lava ``Conv`` (fixed_pt): integer cross-correlation, result clamped to 24 bits.
+
+    Lava's Conv model ignores ``weight_exp``; the Lava backend folds a non-negative
+    exponent into the weights and refuses a negative one.
+    """
+
+    weight_exp: int = 0
+
+    domain: ClassVar[str] = "fixed"
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedCubaLIF(Node):
+    """Lava ``LIF`` (fixed_pt, Loihi-2 bit-accurate) parameters.
+
+    ``du``/``dv`` are 12-bit (Lava adds 1 to ``du``), ``vth`` is compared after a
+    6-bit left shift, bias is ``bias_mant << bias_exp``.
+    """
+
+    shape: tuple[int, ...]
+    du: int
+    dv: int
+    vth: int
+    bias_mant: np.ndarray
+    bias_exp: int = 0
+
+    domain: ClassVar[str] = "fixed"
+    is_neuron: ClassVar[bool] = True
+
+
+FLOAT_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "float")
+FIXED_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "fixed")

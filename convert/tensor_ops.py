@@ -1,0 +1,72 @@
+"""Dense and convolution products over (batch, features..., time) tensors.
+
+Integer products run through floating-point BLAS when the result is provably exact
+(every partial sum below 2**24 for float32, 2**53 for float64), else in int64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EXACT_FLOAT32 = 1 << 24
+_EXACT_FLOAT64 = 1 << 53
+
+
+def _exact_dtype(weight: np.ndarray, inputs_max: float) -> type:
+    if weight.dtype.kind == "f":
+        return np.float64
+    bound = float(np.abs(weight).astype(np.float64).sum(axis=tuple(range(1, weight.ndim))).max(
+        initial=0.0
+    )) * inputs_max
+    if bound < _EXACT_FLOAT32:
+        return np.float32
+    if bound < _EXACT_FLOAT64:
+        return np.float64
+    return np.int64
+
+
+def _finish(result: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    if weight.dtype.kind == "f":
+        return result
+    return np.rint(result).astype(np.int64) if result.dtype.kind == "f" else result
+
+
+def dense(weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``weight @ x`` for ``x`` of shape (batch, in, time) -> (batch, out, time)."""
+    batch, _, steps = x.shape
+    dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))
+    flat = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtype).reshape(batch * steps, -1)
+    out = flat @ weight.astype(dtype).T
+    return _finish(out.reshape(batch, steps, -1).transpose(0, 2, 1), weight)
+
+
+def conv2d(
+    weight: np.ndarray,
+    x: np.ndarray,
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    groups: int,
+) -> np.ndarray:
+    """Cross-correlation (torch semantics) of ``x`` (batch, C, H, W, time) -> (batch, O, H', W', time)."""
+    batch, channels, _, _, steps = x.shape
+    out_ch, in_per_group, kh, kw = weight.shape
+    dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))
+    frames = np.moveaxis(x, -1, 1).reshape(batch * steps, channels, *x.shape[2:4]).astype(dtype)
+    frames = np.pad(frames, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    windows = np.lib.stride_tricks.sliding_window_view(frames, span, axis=(2, 3))
+    windows = windows[:, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]]
+    n, _, ho, wo = windows.shape[:4]
+    windows = windows.reshape(n, groups, in_per_group, ho, wo, kh, kw)
+    kernels = weight.astype(dtype).reshape(groups, out_ch // groups, in_per_group, kh, kw)
+    out = np.einsum("ngchwij,gocij->ngohw", windows, kernels, optimize=True)
+    out = out.reshape(batch, steps, out_ch, ho, wo)
+    return _finish(np.moveaxis(out, 1, -1), weight)
+
+
+def delay_one_step(x: np.ndarray) -> np.ndarray:
+    """Shift along the last (time) axis by one step, zero at step 0 (Lava's synapse buffer)."""
+    out = np.zeros_like(x)
+    out[..., 1:] = x[..., :-1]
+    return out

@@ -1,0 +1,138 @@
+"""Build a Lava process graph (lava-nc ``Dense``/``Conv``/``LIF``) from a fixed-point IR graph.
+
+Lava lays feature maps out as (x, y, channels) = (W, H, C); the IR uses (C, H, W).
+Tensors are transposed at this boundary and a dense layer that follows a flattened
+map gets its input columns permuted, so both compute the same network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from lava.magma.core.process.process import AbstractProcess
+from lava.proc.conv.process import Conv
+from lava.proc.dense.process import Dense
+from lava.proc.io.sink import RingBuffer as SpikeSink
+from lava.proc.io.source import RingBuffer as SpikeSource
+from lava.proc.lif.process import LIF
+from lava.proc.monitor.process import Monitor
+
+from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph, Input
+from pumice.errors import ModelError
+
+
+def swap_map_layout(array: np.ndarray, first_axis: int, feature_dims: int) -> np.ndarray:
+    """(…, C, H, W, …) <-> (…, W, H, C, …) at ``first_axis``; 1-D features stay as they are."""
+    if feature_dims != 3:
+        return array
+    return np.swapaxes(array, first_axis, first_axis + 2)
+
+
+def _flatten_permutation(shape: tuple[int, ...]) -> np.ndarray:
+    """For each position of Lava's flattened (W, H, C) map, the IR's (C, H, W) index."""
+    return np.arange(int(np.prod(shape))).reshape(shape).transpose(2, 1, 0).ravel()
+
+
+@dataclasses.dataclass
+class LavaNetwork:
+    """The Lava processes standing for one IR graph, and where to read results."""
+
+    source: SpikeSource
+    synapses: dict[str, AbstractProcess]
+    neurons: dict[str, LIF]
+    sinks: dict[str, SpikeSink]
+    monitors: dict[str, dict[str, Monitor]]
+    shapes: dict[str, tuple[int, ...]]
+
+
+def _dense(node: FixedDense, pre_shape: tuple[int, ...], flattened_from: tuple | None) -> Dense:
+    weight = node.weight.astype(np.int32)
+    if flattened_from is not None and len(flattened_from) == 3:
+        weight = weight[:, _flatten_permutation(flattened_from)]
+    return Dense(
+        weights=weight, weight_exp=int(node.weight_exp), num_weight_bits=int(node.num_weight_bits)
+    )
+
+
+def _conv(name: str, node: FixedConv2d, pre_shape: tuple[int, ...]) -> Conv:
+    if node.weight_exp < 0:
+        raise ModelError(
+            f"layer '{name}': Lava's Conv ignores weight_exp, so a negative exponent "
+            f"({node.weight_exp}) cannot run on Lava; re-quantise with weight_exp >= 0"
+        )
+    weight = node.weight.astype(np.int64) << int(node.weight_exp)
+    # Lava convolves (flips the kernel) in (out, x, y, in) layout; the IR correlates.
+    lava_weight = weight.transpose(0, 3, 2, 1)[:, ::-1, ::-1].astype(np.int32)
+    return Conv(
+        weight=np.ascontiguousarray(lava_weight),
+        input_shape=tuple(pre_shape[::-1]),
+        padding=tuple(node.padding[::-1]),
+        stride=tuple(node.stride[::-1]),
+        dilation=tuple(node.dilation[::-1]),
+        groups=int(node.groups),
+    )
+
+
+def build_lava_network(
+    graph: Graph, spikes: np.ndarray, *, record_state: bool = False
+) -> LavaNetwork:
+    """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps), played back to back."""
+    if graph.domain() != "fixed":
+        raise ModelError("the Lava backend runs fixed-point graphs only: convert the model first")
+    shapes = graph.shapes()
+    samples, steps = spikes.shape[0], spikes.shape[-1]
+    total_steps = samples * steps
+    in_dims = spikes.ndim - 2
+    played = np.moveaxis(spikes, 0, -2).reshape(*spikes.shape[1:-1], total_steps)
+    played = swap_map_layout(played, 0, in_dims)
+    source = SpikeSource(data=played.astype(np.int32))
+    ports = {}
+    flattened_from: dict[str, tuple] = {}
+    synapses, neurons, sinks, monitors = {}, {}, {}, {}
+    for name, node in graph.nodes.items():
+        if isinstance(node, Input):
+            ports[name] = source.s_out
+            continue
+        pred = graph.predecessor(name)
+        pre_shape = shapes[pred]
+        if isinstance(node, Flatten):
+            ports[name] = ports[pred].flatten() if len(pre_shape) > 1 else ports[pred]
+            flattened_from[name] = pre_shape
+            continue
+        if isinstance(node, FixedDense):
+            proc = _dense(node, pre_shape, flattened_from.get(pred))
+            out_port = proc.a_out
+        elif isinstance(node, FixedConv2d):
+            proc = _conv(name, node, pre_shape)
+            out_port = proc.a_out
+        elif isinstance(node, FixedCubaLIF):
+            shape = tuple(shapes[name][::-1])
+            bias = swap_map_layout(np.broadcast_to(node.bias_mant, shapes[name]), 0, len(shape))
+            proc = LIF(
+                shape=shape,
+                du=int(node.du),
+                dv=int(node.dv),
+                vth=int(node.vth),
+                bias_mant=np.ascontiguousarray(bias).astype(np.int32),
+                bias_exp=int(node.bias_exp),
+            )
+            out_port = proc.s_out
+            sink = SpikeSink(shape=shape, buffer=total_steps)
+            proc.s_out.connect(sink.a_in)
+            sinks[name] = sink
+            neurons[name] = proc
+            if record_state:
+                monitors[name] = {}
+                for var in ("u", "v"):
+                    monitor = Monitor()
+                    monitor.probe(getattr(proc, var), total_steps)
+                    monitors[name][var] = monitor
+        else:
+            raise ModelError(f"node '{name}' of kind {type(node).__name__} has no Lava process")
+        in_port = proc.a_in if isinstance(proc, LIF) else proc.s_in
+        ports[pred].connect(in_port)
+        if not isinstance(proc, LIF):
+            synapses[name] = proc
+        ports[name] = out_port
+    return LavaNetwork(source, synapses, neurons, sinks, monitors, shapes)
