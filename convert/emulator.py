@@ -23,7 +23,7 @@ from pumice.errors import ModelError
 class Emulation:
     """What one emulation run produced, per neuron node name."""
 
-    #: Spike count of every neuron over the window: (samples, *shape).
+    #: Spike count of every neuron over its counting window: (samples, *shape).
     counts: dict[str, np.ndarray]
     #: Spike trains (samples, *shape, steps) when recorded.
     spikes: dict[str, np.ndarray] | None = None
@@ -37,7 +37,7 @@ class Emulation:
         return counts.reshape(len(counts), -1).argmax(axis=1)
 
 
-def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_state: bool):
+def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_state: bool, windows):
     values: dict[str, np.ndarray] = {}
     out = {"counts": {}, "spikes": {}, "u": {}, "v": {}}
     for name, node in graph.nodes.items():
@@ -52,7 +52,8 @@ def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_sta
         elif type(node) in semantics.NEURONS:
             fired, u, v = semantics.NEURONS[type(node)](node, x, record_state)
             values[name] = fired
-            out["counts"][name] = fired.sum(axis=-1, dtype=np.int64)
+            start, stop = windows.get(name, (0, fired.shape[-1]))
+            out["counts"][name] = fired[..., start:stop].sum(axis=-1, dtype=np.int64)
             if record_spikes:
                 out["spikes"][name] = fired
             if record_state:
@@ -68,10 +69,15 @@ def emulate(
     *,
     record_spikes: bool = False,
     record_state: bool = False,
+    windows: dict[str, tuple[int, int]] | None = None,
     batch_size: int = 256,
     progress: bool = False,
 ) -> Emulation:
-    """Run ``spikes`` (samples, *input shape, steps) through ``graph``."""
+    """Run ``spikes`` (samples, *input shape, steps) through ``graph``.
+
+    ``counts`` sum each neuron's spikes over ``windows[name]`` (run steps
+    ``[start, stop)``), or over the whole run where no window is given.
+    """
     expected = tuple(graph.nodes[graph.input].shape)
     if tuple(spikes.shape[1:-1]) != expected:
         raise ModelError(
@@ -82,7 +88,13 @@ def emulate(
     starts = range(0, len(spikes), batch_size)
     for start in tqdm(starts, desc="emulate", unit="batch", disable=not progress):
         parts.append(
-            _run_batch(graph, spikes[start : start + batch_size], record_spikes, record_state)
+            _run_batch(
+                graph,
+                spikes[start : start + batch_size],
+                record_spikes,
+                record_state,
+                windows or {},
+            )
         )
 
     def join(key: str) -> dict[str, np.ndarray] | None:

@@ -26,9 +26,7 @@ def _fixed_dense(node: ir.FixedDense, x: np.ndarray) -> np.ndarray:
 
 
 def _conv(node: ir.Conv2d, x: np.ndarray) -> np.ndarray:
-    return tensor_ops.conv2d(
-        node.weight, x, node.stride, node.padding, node.dilation, node.groups
-    )
+    return tensor_ops.conv2d(node.weight, x, node.stride, node.padding, node.dilation, node.groups)
 
 
 def _fixed_conv(node: ir.FixedConv2d, x: np.ndarray) -> np.ndarray:

@@ -15,9 +15,15 @@ _EXACT_FLOAT64 = 1 << 53
 def _exact_dtype(weight: np.ndarray, inputs_max: float) -> type:
     if weight.dtype.kind == "f":
         return np.float64
-    bound = float(np.abs(weight).astype(np.float64).sum(axis=tuple(range(1, weight.ndim))).max(
-        initial=0.0
-    )) * inputs_max
+    bound = (
+        float(
+            np.abs(weight)
+            .astype(np.float64)
+            .sum(axis=tuple(range(1, weight.ndim)))
+            .max(initial=0.0)
+        )
+        * inputs_max
+    )
     if bound < _EXACT_FLOAT32:
         return np.float32
     if bound < _EXACT_FLOAT64:

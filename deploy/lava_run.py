@@ -37,9 +37,13 @@ def run_on_lava(
     *,
     record_spikes: bool = False,
     record_state: bool = False,
+    windows: dict[str, tuple[int, int]] | None = None,
     progress: bool = False,
 ) -> Emulation:
-    """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava's simulator."""
+    """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava's simulator.
+
+    Same contract as :func:`pumice.convert.emulator.emulate`.
+    """
     samples, steps = spikes.shape[0], spikes.shape[-1]
     net = build_lava_network(graph, spikes, record_state=record_state)
     run_cfg = Loihi2SimCfg(select_tag="fixed_pt")
@@ -73,5 +77,9 @@ def run_on_lava(
             )
     finally:
         anchor.stop()
-    counts = {name: train.sum(axis=-1, dtype=np.int64) for name, train in trains.items()}
+    windows = windows or {}
+    counts = {
+        name: train[..., slice(*windows.get(name, (0, steps)))].sum(axis=-1, dtype=np.int64)
+        for name, train in trains.items()
+    }
     return Emulation(counts=counts, spikes=trains if record_spikes else None, u=u, v=v)

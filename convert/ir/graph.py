@@ -75,7 +75,7 @@ class Graph:
         return [name for name, _ in self.neurons() if name != self.output]
 
     def domain(self) -> str:
-        """"float", "fixed", or "mixed" according to the non-structural nodes."""
+        """ "float", "fixed", or "mixed" according to the non-structural nodes."""
         domains = {n.domain for n in self.nodes.values() if n.domain != "structural"}
         return domains.pop() if len(domains) == 1 else "mixed"
 
