@@ -50,7 +50,11 @@ def random_graph(rng: np.random.Generator, conv: bool) -> Graph:
             weight_exp=int(rng.integers(0, 2)),
         )
         shape = synapse.output_shape((channels, h, w))
-        nodes += [("conv1_synapse", synapse), ("conv1", random_lif(rng, shape)), ("flat", Flatten())]
+        nodes += [
+            ("conv1_synapse", synapse),
+            ("conv1", random_lif(rng, shape)),
+            ("flat", Flatten()),
+        ]
         n_in = int(np.prod(shape))
     else:
         n_in = int(rng.integers(2, 12))

@@ -1,0 +1,152 @@
+"""``pumice`` command line: train, convert, run, demo.
+
+Every command calls a function of :mod:`pumice.pipeline`. Problems with the user's
+input end in a one-line ``pumice: error: ...`` and exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pumice.errors import PumiceError
+from pumice.inference import BACKENDS
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(key) for key, _ in rows)
+    return "\n".join(f"{key:<{width}}  {value}" for key, value in rows)
+
+
+def _spikes(per_neuron: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:.3f}" for name, value in per_neuron.items()) or "-"
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from pumice.pipeline import MODEL_FILE, train_model
+
+    result = train_model(args.config, args.out, resume=args.resume, progress=not args.quiet)
+    print(
+        _table(
+            [
+                ("test accuracy", f"{result.test_accuracy:.4f}"),
+                ("spikes/neuron", _spikes(result.test_spikes_per_neuron)),
+                ("model", str(args.out / MODEL_FILE)),
+                ("metrics", str(args.out / "metrics.jsonl")),
+            ]
+        )
+    )
+
+
+def _cmd_convert(args: argparse.Namespace) -> None:
+    from pumice.pipeline import convert_model
+
+    graph = convert_model(args.model, args.out)
+    rows = [(name, type(node).__name__) for name, node in graph.nodes.items()]
+    print(_table(rows + [("written", str(args.out))]))
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    from pumice.pipeline import run_model
+
+    report = run_model(
+        args.model,
+        args.backend,
+        args.data,
+        root=args.root,
+        split=args.split,
+        samples=args.samples,
+        seed=args.seed,
+        json_path=args.json,
+        progress=not args.quiet,
+    )
+    print(
+        _table(
+            [
+                ("backend", report.backend),
+                ("samples", str(report.samples)),
+                ("steps", str(report.steps)),
+                ("accuracy", f"{report.accuracy:.4f}"),
+                ("spikes/neuron", _spikes(report.spikes_per_neuron)),
+                ("wall (s)", f"{report.wall_s:.2f}"),
+            ]
+        )
+    )
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    from pumice.pipeline import demo
+
+    summary = demo(args.out, lava_samples=args.lava_samples, progress=not args.quiet)
+    spikes = summary["spikes_per_neuron"]
+    print()
+    print(f"{'':<12}{'accuracy':>10}  {'samples':>7}  spikes/neuron")
+    print(
+        f"{'float':<12}{summary['float_accuracy']:>10.4f}  {summary['test_samples']:>7}  "
+        f"{_spikes(spikes['float'])}"
+    )
+    print(
+        f"{'fixed point':<12}{summary['fixed_point_accuracy']:>10.4f}  "
+        f"{summary['test_samples']:>7}  {_spikes(spikes['fixed_point'])}"
+    )
+    print(
+        f"{'lava':<12}{summary['lava_accuracy']:>10.4f}  {summary['lava_samples']:>7}  "
+        f"{_spikes(spikes['lava'])}"
+    )
+    print(f"\nLava predictions equal the emulator's: {summary['lava_matches_emulator']}")
+    print(f"summary: {args.out / 'demo.json'}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``pumice`` command."""
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="pumice", description=__doc__.splitlines()[0])
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a SLAYER network from a TOML config")
+    train.add_argument("config", type=Path)
+    train.add_argument("--out", type=Path, required=True, help="run directory")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    train.set_defaults(func=_cmd_train)
+
+    convert = commands.add_parser("convert", help="quantise a float model to Loihi fixed point")
+    convert.add_argument("model", type=Path)
+    convert.add_argument("--out", type=Path, required=True, help="fixed-point model file")
+    convert.set_defaults(func=_cmd_convert)
+
+    run = commands.add_parser("run", help="run a model on the emulator or on Lava")
+    run.add_argument("model", type=Path)
+    run.add_argument("--backend", choices=BACKENDS, default="emulator")
+    run.add_argument("--data", help="dataset name or .npz file (default: the training data)")
+    run.add_argument("--root", help="directory holding the dataset files")
+    run.add_argument("--split", default="test", choices=("train", "val", "test"))
+    run.add_argument("--samples", type=int, help="first N samples of the split (default: all)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the rate encoding")
+    run.add_argument("--json", type=Path, help="write the report here")
+    run.set_defaults(func=_cmd_run)
+
+    demo = commands.add_parser("demo", help="train on digits, convert, run on emulator and Lava")
+    demo.add_argument("--out", type=Path, default=Path("runs/demo"))
+    demo.add_argument("--lava-samples", type=int, default=50)
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pumice`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except PumiceError as exc:
+        print(f"pumice: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pumice: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Run a model on a dataset split with the emulator or Lava and measure what users ask for."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from pumice.convert.emulator import emulate
+from pumice.convert.ir import Graph
+from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.errors import PumiceError
+
+#: Backends ``run`` accepts.
+BACKENDS = ("emulator", "lava")
+
+
+@dataclasses.dataclass
+class RunReport:
+    """Result of one run; ``to_json()`` is what ``pumice run --json`` writes."""
+
+    backend: str
+    accuracy: float
+    samples: int
+    steps: int
+    #: Hidden layer name -> spikes per neuron over the window, averaged over samples.
+    spikes_per_neuron: dict[str, float]
+    wall_s: float
+    predictions: np.ndarray = dataclasses.field(repr=False)
+
+    def to_json(self) -> dict:
+        """The report as plain JSON types."""
+        data = dataclasses.asdict(self)
+        data.pop("predictions")
+        return data
+
+
+def spikes_per_neuron(counts: dict[str, np.ndarray], layers: list[str]) -> dict[str, float]:
+    """NOTES eq. 12: a layer's spikes over the window / its neurons, averaged over samples."""
+    return {
+        name: float(counts[name].reshape(len(counts[name]), -1).mean(axis=1).mean())
+        for name in layers
+    }
+
+
+def run_graph(
+    graph: Graph, spikes: np.ndarray, labels: np.ndarray, backend: str, progress: bool = True
+) -> RunReport:
+    """Run ``spikes`` (samples, *input shape, T) on ``backend`` and score against ``labels``."""
+    if backend not in BACKENDS:
+        raise PumiceError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
+    steps = spikes.shape[-1]
+    padded = pad_for_latency(spikes)
+    windows = layer_windows(graph, steps)
+    start = time.perf_counter()
+    if backend == "lava":
+        from pumice.deploy.lava_run import run_on_lava
+
+        result = run_on_lava(graph, padded, windows=windows, progress=progress)
+    else:
+        result = emulate(graph, padded, windows=windows, progress=progress)
+    wall = time.perf_counter() - start
+    predictions = result.predictions(graph.output)
+    return RunReport(
+        backend=backend,
+        accuracy=float((predictions == labels).mean()),
+        samples=len(labels),
+        steps=steps,
+        spikes_per_neuron=spikes_per_neuron(result.counts, graph.hidden_neurons()),
+        wall_s=wall,
+        predictions=predictions,
+    )

@@ -1,0 +1,153 @@
+"""The demo path as Python functions: train, convert, run. The CLI and notebooks call these."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from pumice.atomic import atomic_write_text
+from pumice.convert.ir import Graph, load_graph, save_graph
+from pumice.convert.passes import PASSES
+from pumice.errors import ModelError, PumiceError
+from pumice.inference import RunReport, run_graph
+
+#: The demo's training config, in the repository's configs/ folder.
+DEMO_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "digits_demo.toml"
+#: File name of the float model that ``train`` writes into its output directory.
+MODEL_FILE = "model.pumice"
+
+
+def train_model(config: str | Path, out_dir: str | Path, resume: bool = False, progress=True):
+    """Train from a TOML config; write metrics, checkpoint and the float IR model into ``out_dir``.
+
+    Returns the trainer's result; the model file is ``out_dir / MODEL_FILE``.
+    """
+    from pumice.train.config import load_config
+    from pumice.train.export_ir import export_network
+    from pumice.train.trainer import train
+
+    cfg = load_config(config)
+    out_dir = Path(out_dir)
+    result = train(cfg, out_dir, resume=resume, progress=progress)
+    data = dataclasses.asdict(cfg.data)
+    graph = export_network(
+        result.model,
+        metadata={"data": data, "steps": cfg.data.steps, "source": str(config)},
+    )
+    save_graph(graph, out_dir / MODEL_FILE)
+    return result
+
+
+def convert_model(model: str | Path, out: str | Path) -> Graph:
+    """Quantise a float model file to Lava's fixed point and write it to ``out``."""
+    graph = load_graph(model)
+    if graph.domain() == "fixed":
+        raise ModelError(f"model '{model}' is already fixed point: nothing to convert")
+    fixed, _ = PASSES["quantize"]().apply(graph)
+    save_graph(fixed, out)
+    return fixed
+
+
+def load_inputs(
+    graph: Graph,
+    data: str | None = None,
+    *,
+    root: str | None = None,
+    split: str = "test",
+    samples: int | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spikes and labels of a dataset split, encoded as the model was trained."""
+    from pumice.data import as_spikes, load_splits
+
+    trained = graph.metadata.get("data", {})
+    name = data or trained.get("name")
+    if name is None:
+        raise PumiceError("the model does not say which data it was trained on: pass --data")
+    if "steps" not in graph.metadata:
+        raise PumiceError("the model does not record its time steps T (imported model?)")
+    if root is None and name == trained.get("name"):
+        root = trained.get("root")
+    splits = load_splits(
+        name,
+        root=root,
+        val_fraction=trained.get("val_fraction", 0.1),
+        seed=trained.get("seed", 0),
+    )
+    if split not in ("train", "val", "test"):
+        raise PumiceError(f"unknown split '{split}': choose train, val or test")
+    dataset = getattr(splits, split)
+    if samples is not None:
+        if samples < 1:
+            raise PumiceError(f"--samples must be at least 1, got {samples}")
+        dataset = dataset.subset(np.arange(min(samples, len(dataset))))
+    spikes = as_spikes(dataset, graph.metadata["steps"], seed, trained.get("max_rate", 1.0))
+    return spikes, dataset.y
+
+
+def run_model(
+    model: str | Path,
+    backend: str = "emulator",
+    data: str | None = None,
+    *,
+    root: str | None = None,
+    split: str = "test",
+    samples: int | None = None,
+    seed: int = 0,
+    json_path: str | Path | None = None,
+    progress: bool = True,
+) -> RunReport:
+    """Run a model file on a dataset split; optionally write the report as JSON."""
+    graph = load_graph(model)
+    spikes, labels = load_inputs(graph, data, root=root, split=split, samples=samples, seed=seed)
+    report = run_graph(graph, spikes, labels, backend, progress=progress)
+    if json_path is not None:
+        atomic_write_text(json_path, json.dumps(report.to_json(), indent=2) + "\n")
+    return report
+
+
+def demo(
+    out_dir: str | Path = "runs/demo",
+    config: str | Path = DEMO_CONFIG,
+    lava_samples: int = 50,
+    progress: bool = True,
+) -> dict:
+    """Train on digits, convert, run on the emulator (test split) and on Lava (a subset).
+
+    Returns a JSON-ready summary (also written to ``out_dir/demo.json``).
+    """
+    from pumice.train.inference import predict_spikes
+
+    out_dir = Path(out_dir)
+    resume = (out_dir / "checkpoint.pt").exists()  # a finished demo run is reused
+    result = train_model(config, out_dir, resume=resume, progress=progress)
+    fixed = convert_model(out_dir / MODEL_FILE, out_dir / "model.fixed.pumice")
+    spikes, labels = load_inputs(fixed)
+    predictions, float_spikes = predict_spikes(result.model, spikes)
+    emulated = run_graph(fixed, spikes, labels, "emulator", progress=progress)
+    subset = slice(0, min(lava_samples, len(labels)))
+    on_lava = run_graph(fixed, spikes[subset], labels[subset], "lava", progress=progress)
+    summary = {
+        "test_samples": len(labels),
+        "lava_samples": on_lava.samples,
+        "steps": emulated.steps,
+        "float_accuracy": float((predictions == labels).mean()),
+        "fixed_point_accuracy": emulated.accuracy,
+        "fixed_point_accuracy_on_lava_subset": float(
+            (emulated.predictions[subset] == labels[subset]).mean()
+        ),
+        "lava_accuracy": on_lava.accuracy,
+        "lava_matches_emulator": bool((on_lava.predictions == emulated.predictions[subset]).all()),
+        "spikes_per_neuron": {
+            "float": float_spikes,
+            "fixed_point": emulated.spikes_per_neuron,
+            "lava": on_lava.spikes_per_neuron,
+        },
+        "float_model": str(out_dir / MODEL_FILE),
+        "fixed_model": str(out_dir / "model.fixed.pumice"),
+    }
+    atomic_write_text(out_dir / "demo.json", json.dumps(summary, indent=2) + "\n")
+    return summary

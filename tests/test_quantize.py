@@ -1,0 +1,124 @@
+"""The quantisation pass and Loihi's weight format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pumice.convert import lava_arithmetic as la
+from pumice.convert.emulator import emulate
+from pumice.convert.ir import (
+    FLOAT_KINDS,
+    Conv2d,
+    CubaLIF,
+    Dense,
+    FixedConv2d,
+    FixedCubaLIF,
+    FixedDense,
+    Flatten,
+    Graph,
+    Input,
+    SumPool2d,
+)
+from pumice.convert.passes import PASSES
+from pumice.convert.passes.quantize import quantize_weights
+from pumice.convert.weight_format import mantissa_and_exponent
+
+
+def _float_net(rng):
+    return Graph.chain(
+        [
+            ("input", Input((1, 6, 6))),
+            ("conv1_synapse", Conv2d(rng.normal(0, 0.8, (2, 1, 3, 3)), padding=(1, 1))),
+            ("conv1", CubaLIF((2, 6, 6), 1.25, 0.25, 0.03, np.zeros(1))),
+            ("pool1_synapse", SumPool2d((2, 2), (2, 2), weight=1.1)),
+            ("pool1", CubaLIF((2, 3, 3), 1.25, 0.25, 0.03, np.zeros(1))),
+            ("flatten1", Flatten()),
+            ("dense1_synapse", Dense(rng.normal(0, 0.5, (4, 18)))),
+            ("dense1", CubaLIF((4,), 1.0, 0.5, 0.1, rng.normal(0, 0.1, 4))),
+        ]
+    )
+
+
+def test_quantize_leaves_no_float_node_and_follows_lava_dl():
+    rng = np.random.default_rng(0)
+    graph = _float_net(rng)
+    fixed, changed = PASSES["quantize"]().apply(graph)
+    assert changed and fixed.domain() == "fixed"
+    assert not any(isinstance(n, FLOAT_KINDS) for n in fixed.nodes.values())
+    assert graph.domain() == "float"  # the input graph is untouched
+    lif = fixed.nodes["conv1"]
+    assert isinstance(lif, FixedCubaLIF)
+    # lava-dl: vThMant = int(threshold * 64); iDecay = round(decay * 4096); du = iDecay - 1
+    assert (lif.vth, lif.du, lif.dv, lif.bias_exp) == (80, 1023, 123, 6)
+    dense = fixed.nodes["dense1_synapse"]
+    assert isinstance(dense, FixedDense)
+    effective = la.arithmetic_shift(
+        la.effective_dense_weights(dense.weight, dense.num_weight_bits), dense.weight_exp
+    )
+    expected = np.clip(np.round(graph.nodes["dense1_synapse"].weight * 32) * 2, -256, 254)
+    np.testing.assert_array_equal(effective, expected)
+    pool = fixed.nodes["pool1_synapse"]
+    assert isinstance(pool, FixedConv2d) and pool.groups == 2
+    assert np.all(pool.weight == 70)  # 1.1 * 64 = 70.4 -> step 2 -> 70
+
+
+def test_quantized_graph_tracks_float_graph():
+    """Stated bound: per layer, fixed-point spike counts within 10 % (+3 spikes) of float."""
+    rng = np.random.default_rng(1)
+    graph = _float_net(rng)
+    fixed, _ = PASSES["quantize"]().apply(graph)
+    spikes = (rng.random((32, 1, 6, 6, 20)) < 0.5).astype(np.uint8)
+    float_counts = emulate(graph, spikes).counts
+    fixed_counts = emulate(fixed, spikes).counts
+    for name in float_counts:
+        total_float, total_fixed = float_counts[name].sum(), fixed_counts[name].sum()
+        assert total_float > 0
+        assert abs(total_fixed - total_float) <= 0.1 * total_float + 3, name
+
+
+def test_quantize_weights_matches_slayer_quantize_8bit():
+    torch = pytest.importorskip("torch")
+    from lava.lib.dl.slayer.utils import quantize
+
+    weight = np.linspace(-5, 5, 101)
+    slayer = quantize(torch.tensor(weight), step=2 / 64).clamp(-256 / 64, 254 / 64) * 64
+    np.testing.assert_array_equal(quantize_weights(weight, 64), slayer.numpy().round())
+
+
+def _valid_weights(values: list[int], mode: int) -> np.ndarray:
+    weight = np.array(values, dtype=np.int64).reshape(-1, 1)
+    if mode == 1:
+        return np.clip(np.abs(weight), 0, 255)
+    if mode == 2:
+        return np.clip(-np.abs(weight), -255, 0)
+    weight = np.clip(weight - weight % 2, -256, 254)  # mixed signs: Loihi keeps even values
+    return np.maximum(weight, -255) if weight.max() <= 0 else weight
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(-256, 255), min_size=1, max_size=12),
+    st.integers(0, 2),
+    st.integers(0, 3),
+)
+def test_mantissa_and_exponent_is_exact_in_lava(values, mode, scale_down):
+    weight = _valid_weights([v >> scale_down << scale_down for v in values], mode)
+    fmt = mantissa_and_exponent(weight)
+    assert 1 <= fmt.num_weight_bits <= 8
+    assert np.all(np.abs(fmt.mantissa) <= 256)
+    effective = la.arithmetic_shift(
+        la.effective_dense_weights(fmt.mantissa, fmt.num_weight_bits), fmt.exponent
+    )
+    np.testing.assert_array_equal(effective, weight)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-(1 << 23), 1 << 23), st.integers(0, 4096))
+def test_decay_rounds_toward_zero(state, factor):
+    result = int(la.decay(np.array(state), factor))
+    exact = state * factor / 4096
+    assert abs(result) <= abs(exact) < abs(result) + 1
+    assert result == -int(la.decay(np.array(-state), factor))
