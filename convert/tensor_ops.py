@@ -54,7 +54,7 @@ def conv2d(
     dilation: tuple[int, int],
     groups: int,
 ) -> np.ndarray:
-    """Cross-correlation (torch semantics) of ``x`` (batch, C, H, W, time) -> (batch, O, H', W', time)."""
+    """Cross-correlation (torch semantics): (batch, C, H, W, time) -> (batch, O, H', W', time)."""
     batch, channels, _, _, steps = x.shape
     out_ch, in_per_group, kh, kw = weight.shape
     dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))

@@ -77,7 +77,7 @@ def _conv(name: str, node: FixedConv2d, pre_shape: tuple[int, ...]) -> Conv:
 def build_lava_network(
     graph: Graph, spikes: np.ndarray, *, record_state: bool = False
 ) -> LavaNetwork:
-    """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps), played back to back."""
+    """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps) back to back."""
     if graph.domain() != "fixed":
         raise ModelError("the Lava backend runs fixed-point graphs only: convert the model first")
     shapes = graph.shapes()

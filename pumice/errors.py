@@ -2,7 +2,7 @@
 
 
 class PumiceError(Exception):
-    """A problem with the user's input (file, config, data, model) that pumice explains in one line."""
+    """A problem with the user's input (file, config, data, model), explained in one line."""
 
 
 class DataError(PumiceError):

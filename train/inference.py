@@ -24,4 +24,4 @@ def predict_spikes(
             predictions.append(predict(output).cpu().numpy())
             sums += np.array([float(c.sum()) for c in counts])
     model.train(was_training)
-    return np.concatenate(predictions), dict(zip(names, (sums / len(spikes)).tolist()))
+    return np.concatenate(predictions), dict(zip(names, (sums / len(spikes)).tolist(), strict=True))
