@@ -1,0 +1,49 @@
+"""What lava-dl's netx (0.6) does with the numbers of a ``.net`` file when it builds Lava.
+
+Shared by the importer and the exporter so both read the format the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pumice.convert.ir import FixedDense
+
+#: Layer types pumice reads from and writes to ``.net`` files.
+LAYER_TYPES = ("input", "dense", "conv", "pool", "flatten")
+#: Neuron types netx builds a Lava ``LIF`` for.
+NEURON_TYPES = ("CUBA", "LOIHI")
+#: netx gives every LIF ``bias_exp = 6``: the file's bias is the mantissa.
+BIAS_EXP = 6
+
+
+def netx_dense(weight: np.ndarray) -> FixedDense:
+    """The Lava ``Dense`` netx builds for integer ``weight`` (``optimize_weight_bits``).
+
+    Raises :class:`ValueError` where netx fails or would zero the weights: all weights
+    zero, or a single-signed matrix beyond 8 bits.
+    """
+    weight = np.asarray(weight, dtype=np.int64)
+    largest, smallest = int(weight.max()), int(weight.min())
+    if smallest < 0 < largest and (largest > 254 or smallest < -256):
+        weight = np.clip(weight, -256, 254)  # netx clips mixed-sign weights (with a warning)
+        largest, smallest = int(weight.max()), int(weight.min())
+    if largest < 0:
+        scale, signed = -256 / smallest, 0
+    elif smallest >= 0:
+        if largest == 0:
+            raise ValueError("all weights are zero, which netx cannot load")
+        scale, signed = 255 / largest, 0
+    else:
+        scale, signed = -128 / smallest, 1
+        if largest > 0:
+            scale = min(scale, 127 / largest)
+    shift = int(np.floor(np.log2(scale))) + signed
+    if shift < 0:
+        raise ValueError(f"weights in [{smallest}, {largest}] do not fit Loihi's 8-bit synapse")
+    trailing = 8  # netx: the largest n <= 8 with every weight a multiple of 2**n
+    while trailing > 0 and np.any(weight % (1 << trailing)):
+        trailing -= 1
+    return FixedDense(
+        weight << shift, weight_exp=-shift, num_weight_bits=8 - shift - (trailing - signed)
+    )
