@@ -1,0 +1,211 @@
+"""The spiking network trained by SLAYER: a list of lava-dl CUBA blocks built from the config.
+
+Every block is a plain ``lava.lib.dl.slayer.block.cuba`` block (``Dense``, ``Conv``,
+``Pool``, ``Flatten``) in ``network.blocks``, in order, so that exporters can walk
+them. Blocks use SLAYER's defaults: 8-bit weight quantisation in the forward pass
+and a one-step axon delay after every spiking block (``delay_shift=True``, Lava's
+one-step ``Dense`` buffering).
+
+Input is spikes shaped (batch, *input_shape, T) in SLAYER's N C [H W] T layout. A
+dense layer whose input is multi-dimensional (an image, or a conv/pool output) is
+preceded by a ``Flatten`` block that the network inserts itself, so ``blocks`` always
+describes the whole computation from input spikes to output spikes.
+
+Spikes are read at each block's neuron, before the axon delay: the counts are what the
+neurons emitted during the T steps, and the output holds the last layer's spikes of all
+T steps (the last layer has no next hop for its delay to model).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+from lava.lib.dl import slayer
+
+from pumice.errors import ConfigError
+from pumice.train.config import (
+    ConvLayer,
+    DenseLayer,
+    FlattenLayer,
+    LayerConfig,
+    NetworkConfig,
+    NeuronConfig,
+    PoolLayer,
+)
+
+Shape = tuple[int, ...]
+_BlockBuilder = Callable[[LayerConfig, Shape, dict], tuple[list[torch.nn.Module], Shape]]
+
+#: Name prefix of each spiking block type, as used by :meth:`SpikingNetwork.layer_names`.
+_BLOCK_PREFIX: dict[type, str] = {
+    slayer.block.cuba.Dense: "dense",
+    slayer.block.cuba.Conv: "conv",
+    slayer.block.cuba.Pool: "pool",
+}
+
+
+def neuron_params(neuron: NeuronConfig) -> dict:
+    """SLAYER ``cuba.Neuron`` keyword arguments for the shared neuron config."""
+    return {
+        "threshold": neuron.threshold,
+        "current_decay": neuron.current_decay,
+        "voltage_decay": neuron.voltage_decay,
+        "tau_grad": neuron.tau_grad,
+        "scale_grad": neuron.scale_grad,
+        "requires_grad": False,
+    }
+
+
+def _needs_image(kind: str, shape: Shape) -> None:
+    """Raise unless ``shape`` is (channels, height, width)."""
+    if len(shape) != 3:
+        raise ConfigError(
+            f"a {kind} layer needs (channels, height, width) input, got shape {shape}: "
+            "put it before any flatten or dense layer"
+        )
+
+
+def _dense(layer: DenseLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
+    blocks: list[torch.nn.Module] = []
+    if len(shape) > 1:
+        blocks.append(slayer.block.cuba.Flatten())
+    blocks.append(
+        slayer.block.cuba.Dense(
+            params,
+            math.prod(shape),
+            layer.features,
+            weight_norm=False,
+            delay=False,
+            delay_shift=True,
+        )
+    )
+    return blocks, (layer.features,)
+
+
+def _conv(layer: ConvLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
+    _needs_image("conv", shape)
+    channels, *size = shape
+    out = [(n + 2 * layer.padding - layer.kernel) // layer.stride + 1 for n in size]
+    block = slayer.block.cuba.Conv(
+        params,
+        channels,
+        layer.features,
+        layer.kernel,
+        stride=layer.stride,
+        padding=layer.padding,
+        weight_norm=False,
+        delay=False,
+        delay_shift=True,
+    )
+    return [block], (layer.features, *out)
+
+
+def _pool(layer: PoolLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
+    _needs_image("pool", shape)
+    channels, *size = shape
+    stride = layer.kernel if layer.stride is None else layer.stride
+    out = [(n - layer.kernel) // stride + 1 for n in size]
+    block = slayer.block.cuba.Pool(
+        params, layer.kernel, stride=stride, weight_norm=False, delay=False, delay_shift=True
+    )
+    return [block], (channels, *out)
+
+
+def _flatten(layer: FlattenLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
+    _needs_image("flatten", shape)
+    return [slayer.block.cuba.Flatten()], (math.prod(shape),)
+
+
+_BUILDERS: dict[type, _BlockBuilder] = {
+    DenseLayer: _dense,
+    ConvLayer: _conv,
+    PoolLayer: _pool,
+    FlattenLayer: _flatten,
+}
+
+
+class SpikingNetwork(torch.nn.Module):
+    """CUBA spiking network: spikes (batch, *input_shape, T) in, class spikes out."""
+
+    def __init__(
+        self,
+        network: NetworkConfig,
+        neuron: NeuronConfig,
+        input_shape: Sequence[int],
+        steps: int,
+    ) -> None:
+        super().__init__()
+        #: Shape of one input sample without batch and time axes, e.g. (1, 8, 8).
+        self.input_shape: Shape = tuple(int(n) for n in input_shape)
+        #: Number of time steps T the network was built for.
+        self.steps = steps
+        blocks: list[torch.nn.Module] = []
+        shape = self.input_shape
+        for index, layer in enumerate(network.layers, start=1):
+            new_blocks, shape = _BUILDERS[type(layer)](layer, shape, neuron_params(neuron))
+            if min(shape) < 1:
+                raise ConfigError(
+                    f"layer #{index} ({type(layer).__name__}) leaves an empty output "
+                    f"{shape}: use a smaller kernel or stride, or more padding"
+                )
+            blocks += new_blocks
+        self.blocks = torch.nn.ModuleList(blocks)
+        #: Shape of one output sample without batch and time axes: (classes,).
+        self.output_shape: Shape = shape
+        self._spiking = [block for block in self.blocks if hasattr(block, "neuron")]
+        self._emitted: list[torch.Tensor] | None = None  # a list only inside forward()
+        for block in self._spiking:
+            block.neuron.register_forward_hook(self._record_spikes)
+
+    @property
+    def num_classes(self) -> int:
+        """Number of output neurons, one per class."""
+        return self.output_shape[0]
+
+    def layer_names(self) -> list[str]:
+        """Names of the hidden spiking layers in order, e.g. ["conv1", "pool1", "dense1"]."""
+        counts: dict[str, int] = {}
+        names = []
+        for block in self._spiking[:-1]:
+            prefix = _BLOCK_PREFIX[type(block)]
+            counts[prefix] = counts.get(prefix, 0) + 1
+            names.append(f"{prefix}{counts[prefix]}")
+        return names
+
+    def _record_spikes(self, module: torch.nn.Module, args: tuple, spikes: torch.Tensor) -> None:
+        """Forward hook of each neuron: keep the spikes it emitted, before the axon delay."""
+        if self._emitted is not None:
+            self._emitted.append(spikes)
+
+    def forward(self, spikes: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Run the blocks on input spikes (batch, *input_shape, T).
+
+        Returns the output layer's spikes (batch, classes, T) and, for each hidden
+        spiking layer (:meth:`layer_names`), each sample's total spike count over the T
+        steps divided by the layer's neuron count, shape (batch,).
+        """
+        if tuple(spikes.shape[1:-1]) != self.input_shape:
+            raise ValueError(
+                f"expected input spikes shaped (batch, {self.input_shape}, T), "
+                f"got {tuple(spikes.shape)}"
+            )
+        emitted: list[torch.Tensor] = []
+        self._emitted = emitted
+        try:
+            x = spikes
+            for block in self.blocks:
+                x = block(x)
+        finally:
+            self._emitted = None
+        counts = [
+            layer.detach().flatten(1).sum(1) / math.prod(layer.shape[1:-1])
+            for layer in emitted[:-1]
+        ]
+        return emitted[-1], counts
+
+
+def predict(output_spikes: torch.Tensor) -> torch.Tensor:
+    """Class of each sample: the output neuron with most spikes (ties -> lowest index)."""
+    return output_spikes.sum(-1).argmax(-1)

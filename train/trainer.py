@@ -1,0 +1,271 @@
+"""Training loop: SLAYER spike-rate loss, Adam, per-epoch validation, checkpoints and resume.
+
+A run directory holds::
+
+    config.toml       the config the run was started with
+    metrics.jsonl     one JSON line per completed epoch
+    checkpoint.pt     model, optimiser, epoch, RNG states and config (rewritten every epoch)
+    result.json       test accuracy and spikes per neuron, written at the end
+
+Every file is written atomically. Training is deterministic for a config: shuffling and
+rate encoding of epoch ``e`` draw from a generator seeded with ``([train] seed, e)``,
+and evaluation encodes with a generator seeded with ``[data] seed``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from lava.lib.dl import slayer
+from tqdm.auto import tqdm
+
+from pumice.atomic import atomic_write_text
+from pumice.data import Dataset, load_splits
+from pumice.errors import ConfigError
+from pumice.train.checkpoint import CHECKPOINT_NAME, Checkpoint, load_checkpoint, save_checkpoint
+from pumice.train.config import TrainConfig, config_to_dict, save_config
+from pumice.train.device import select_device
+from pumice.train.network import SpikingNetwork, predict
+from pumice.train.spike_batches import num_batches, spike_batches
+
+METRICS_NAME = "metrics.jsonl"
+RESULT_NAME = "result.json"
+CONFIG_NAME = "config.toml"
+
+#: ``[train]`` keys that may change when a run is resumed.
+_RESUMABLE_CHANGES = {"epochs", "device", "eval_batch_size"}
+
+
+@dataclass
+class TrainResult:
+    """What a finished run produced."""
+
+    #: The trained network (on the training device).
+    model: SpikingNetwork
+    #: One record per epoch, as in ``metrics.jsonl``.
+    metrics: list[dict[str, Any]]
+    #: Fraction of test samples classified correctly.
+    test_accuracy: float
+    #: Hidden layer name -> mean spikes per neuron per sample on the test split.
+    test_spikes_per_neuron: dict[str, float]
+    #: The run directory.
+    out_dir: Path
+
+
+def evaluate(
+    model: SpikingNetwork,
+    dataset: Dataset,
+    steps: int,
+    seed: int,
+    max_rate: float = 1.0,
+    batch_size: int = 256,
+) -> tuple[float, dict[str, float]]:
+    """Accuracy of ``model`` on ``dataset`` and its hidden layers' spikes per neuron.
+
+    Samples are rate-encoded with a generator seeded with ``seed``, so the result is
+    deterministic. Spikes per neuron of a layer is the layer's total spike count over
+    the ``steps`` window divided by its neuron count, averaged over samples.
+    """
+    device = next(model.parameters()).device
+    names = model.layer_names()
+    correct = 0
+    spike_sums = torch.zeros(len(names), dtype=torch.float64)
+    was_training = model.training
+    model.eval()
+    batches = spike_batches(
+        dataset, steps, batch_size, np.random.default_rng(seed), max_rate, device=device
+    )
+    with torch.no_grad():
+        for spikes, labels in batches:
+            output, counts = model(spikes)
+            correct += int((predict(output) == labels).sum())
+            spike_sums += torch.stack([count.sum().double().cpu() for count in counts])
+    model.train(was_training)
+    per_neuron = (spike_sums / len(dataset)).tolist()
+    return correct / len(dataset), dict(zip(names, per_neuron, strict=True))
+
+
+def train(
+    config: TrainConfig, out_dir: str | os.PathLike, resume: bool = False, progress: bool = True
+) -> TrainResult:
+    """Train the config's network, writing metrics, checkpoints and results to ``out_dir``.
+
+    With ``resume=True`` the run continues after the last epoch in ``out_dir``'s
+    checkpoint (``[train] epochs`` may be raised); otherwise ``out_dir`` must not hold a
+    checkpoint yet.
+    """
+    out_dir = Path(out_dir)
+    data = config.data
+    splits = load_splits(data.name, data.root, data.val_fraction, data.seed)
+    device = select_device(config.train.device)
+    torch.manual_seed(config.train.seed)
+    model = SpikingNetwork(config.network, config.neuron, splits.train.input_shape, data.steps)
+    if model.num_classes != splits.train.num_classes:
+        raise ConfigError(
+            f"the last layer has {model.num_classes} neurons but '{data.name}' has "
+            f"{splits.train.num_classes} classes: set its features to {splits.train.num_classes}"
+        )
+    model.to(device)
+    optimizer = torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.train.lr,
+        weight_decay=config.train.weight_decay,
+    )
+    checkpoint_path = out_dir / CHECKPOINT_NAME
+    if resume:
+        metrics = _restore(checkpoint_path, config, model, optimizer)
+    else:
+        if checkpoint_path.exists():
+            raise ConfigError(
+                f"{out_dir} already holds a training run: resume it or choose a new out_dir"
+            )
+        metrics = []
+    save_config(config, out_dir / CONFIG_NAME)
+    atomic_write_text(out_dir / METRICS_NAME, "".join(_json_line(r) for r in metrics))
+
+    loss_fn = slayer.loss.SpikeRate(
+        true_rate=config.train.true_rate, false_rate=config.train.false_rate, reduction="sum"
+    )
+    for epoch in range(len(metrics) + 1, config.train.epochs + 1):
+        started = time.perf_counter()
+        train_loss, train_accuracy = _train_epoch(
+            model, optimizer, loss_fn, splits.train, config, epoch, device, progress
+        )
+        val_accuracy, spikes = evaluate(
+            model, splits.val, data.steps, data.seed, data.max_rate, config.train.eval_batch_size
+        )
+        record = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "train_accuracy": train_accuracy,
+            "val_accuracy": val_accuracy,
+            "spikes_per_neuron": spikes,
+            "wall_s": time.perf_counter() - started,
+        }
+        metrics.append(record)
+        save_checkpoint(
+            checkpoint_path,
+            Checkpoint(
+                epoch=epoch,
+                config=config,
+                input_shape=model.input_shape,
+                model=model.state_dict(),
+                optimizer=optimizer.state_dict(),
+                rng=_rng_state(),
+                metrics=metrics,
+            ),
+        )
+        with open(out_dir / METRICS_NAME, "a", encoding="utf-8") as handle:
+            handle.write(_json_line(record))
+
+    test_accuracy, test_spikes = evaluate(
+        model, splits.test, data.steps, data.seed, data.max_rate, config.train.eval_batch_size
+    )
+    result = {
+        "epochs": len(metrics),
+        "test_accuracy": test_accuracy,
+        "test_samples": len(splits.test),
+        "spikes_per_neuron": test_spikes,
+    }
+    atomic_write_text(out_dir / RESULT_NAME, json.dumps(result, indent=2) + "\n")
+    return TrainResult(model, metrics, test_accuracy, test_spikes, out_dir)
+
+
+def _train_epoch(
+    model: SpikingNetwork,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: torch.nn.Module,
+    dataset: Dataset,
+    config: TrainConfig,
+    epoch: int,
+    device: torch.device,
+    progress: bool,
+) -> tuple[float, float]:
+    """One pass over ``dataset``; returns (loss per sample, accuracy)."""
+    model.train()
+    rng = np.random.default_rng([config.train.seed, epoch])
+    batch_size = config.train.batch_size
+    batches = spike_batches(
+        dataset, config.data.steps, batch_size, rng, config.data.max_rate, True, device
+    )
+    total_loss = 0.0
+    correct = 0
+    bar = tqdm(
+        batches,
+        total=num_batches(dataset, batch_size),
+        desc=f"epoch {epoch}/{config.train.epochs}",
+        unit="batch",
+        disable=not progress,
+    )
+    for seen, (spikes, labels) in enumerate(bar, start=1):
+        output, _ = model(spikes)
+        loss = loss_fn(output, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item()
+        correct += int((predict(output) == labels).sum())
+        if seen % 10 == 0 or seen == bar.total:
+            done = min(seen * batch_size, len(dataset))
+            bar.set_postfix(loss=total_loss / done, acc=correct / done, refresh=False)
+    bar.close()
+    return total_loss / len(dataset), correct / len(dataset)
+
+
+def _restore(
+    path: Path,
+    config: TrainConfig,
+    model: SpikingNetwork,
+    optimizer: torch.optim.Optimizer,
+) -> list[dict[str, Any]]:
+    """Load the checkpoint at ``path`` into ``model`` and ``optimizer``; return its metrics."""
+    checkpoint = load_checkpoint(path)
+    changed = _config_changes(checkpoint.config, config)
+    if changed:
+        raise ConfigError(
+            f"{path}: the run was started with a different config ({'; '.join(changed)}): "
+            "resume with the original config (only [train] epochs, device and "
+            "eval_batch_size may change) or train into a new out_dir"
+        )
+    model.load_state_dict(checkpoint.model)
+    optimizer.load_state_dict(checkpoint.optimizer)
+    torch.set_rng_state(checkpoint.rng["torch"])
+    if "cuda" in checkpoint.rng and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(checkpoint.rng["cuda"])
+    return checkpoint.metrics[: checkpoint.epoch]
+
+
+def _config_changes(old: TrainConfig, new: TrainConfig) -> list[str]:
+    """``[section] key: old -> new`` for each setting that differs, except resumable ones."""
+    old_table, new_table = config_to_dict(old), config_to_dict(new)
+    changes = []
+    for section in new_table:
+        keys = dict.fromkeys([*old_table[section], *new_table[section]])
+        for key in keys:
+            if section == "train" and key in _RESUMABLE_CHANGES:
+                continue
+            before = old_table[section].get(key)
+            after = new_table[section].get(key)
+            if before != after:
+                changes.append(f"[{section}] {key}: {before!r} -> {after!r}")
+    return changes
+
+
+def _rng_state() -> dict[str, Any]:
+    """The torch RNG states, to be restored on resume."""
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    """One record as a line of ``metrics.jsonl``."""
+    return json.dumps(record) + "\n"
