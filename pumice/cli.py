@@ -57,6 +57,8 @@ def _cmd_run(args: argparse.Namespace) -> None:
         split=args.split,
         samples=args.samples,
         seed=args.seed,
+        steps=args.steps,
+        max_rate=args.max_rate,
         json_path=args.json,
         progress=not args.quiet,
     )
@@ -124,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--split", default="test", choices=("train", "val", "test"))
     run.add_argument("--samples", type=int, help="first N samples of the split (default: all)")
     run.add_argument("--seed", type=int, default=0, help="seed of the rate encoding")
+    run.add_argument("--steps", type=int, help="time steps T (default: the model's training T)")
+    run.add_argument("--max-rate", type=float, help="rate-coding maximum (default: training's)")
     run.add_argument("--json", type=Path, help="write the report here")
     run.set_defaults(func=_cmd_run)
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from pumice.atomic import atomic_write_text
-from pumice.convert.ir import Graph, load_graph, save_graph
+from pumice.convert.ir import Graph, save_graph
 from pumice.convert.passes import PASSES
 from pumice.errors import ModelError, PumiceError
 from pumice.inference import RunReport, run_graph
+from pumice.model_files import read_model
 
 #: The demo's training config, in the repository's configs/ folder.
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "digits_demo.toml"
@@ -42,10 +43,17 @@ def train_model(config: str | Path, out_dir: str | Path, resume: bool = False, p
 
 
 def convert_model(model: str | Path, out: str | Path) -> Graph:
-    """Quantise a float model file to Lava's fixed point and write it to ``out``."""
-    graph = load_graph(model)
+    """Quantise a model to Lava's fixed point and write it to ``out`` as a pumice file.
+
+    ``model`` is a pumice file or any format of :data:`pumice.model_files.READERS`; an
+    imported model that already is fixed point (a lava-dl ``.net``) is written as it is.
+    """
+    graph = read_model(model)
     if graph.domain() == "fixed":
-        raise ModelError(f"model '{model}' is already fixed point: nothing to convert")
+        if Path(model).suffix == ".pumice":
+            raise ModelError(f"model '{model}' is already fixed point: nothing to convert")
+        save_graph(graph, out)
+        return graph
     fixed, _ = PASSES["quantize"]().apply(graph)
     save_graph(fixed, out)
     return fixed
@@ -59,16 +67,22 @@ def load_inputs(
     split: str = "test",
     samples: int | None = None,
     seed: int = 0,
+    steps: int | None = None,
+    max_rate: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Spikes and labels of a dataset split, encoded as the model was trained."""
+    """Spikes and labels of a dataset split, encoded as the model was trained.
+
+    ``steps`` and ``max_rate`` default to what the model records from its training.
+    """
     from pumice.data import as_spikes, load_splits
 
     trained = graph.metadata.get("data", {})
     name = data or trained.get("name")
     if name is None:
         raise PumiceError("the model does not say which data it was trained on: pass --data")
-    if "steps" not in graph.metadata:
-        raise PumiceError("the model does not record its time steps T (imported model?)")
+    steps = steps or graph.metadata.get("steps")
+    if steps is None:
+        raise PumiceError("the model does not record its time steps T: pass --steps")
     if root is None and name == trained.get("name"):
         root = trained.get("root")
     splits = load_splits(
@@ -84,7 +98,8 @@ def load_inputs(
         if samples < 1:
             raise PumiceError(f"--samples must be at least 1, got {samples}")
         dataset = dataset.subset(np.arange(min(samples, len(dataset))))
-    spikes = as_spikes(dataset, graph.metadata["steps"], seed, trained.get("max_rate", 1.0))
+    rate = max_rate if max_rate is not None else trained.get("max_rate", 1.0)
+    spikes = as_spikes(dataset, steps, seed, rate)
     return spikes, dataset.y
 
 
@@ -97,12 +112,23 @@ def run_model(
     split: str = "test",
     samples: int | None = None,
     seed: int = 0,
+    steps: int | None = None,
+    max_rate: float | None = None,
     json_path: str | Path | None = None,
     progress: bool = True,
 ) -> RunReport:
     """Run a model file on a dataset split; optionally write the report as JSON."""
-    graph = load_graph(model)
-    spikes, labels = load_inputs(graph, data, root=root, split=split, samples=samples, seed=seed)
+    graph = read_model(model)
+    spikes, labels = load_inputs(
+        graph,
+        data,
+        root=root,
+        split=split,
+        samples=samples,
+        seed=seed,
+        steps=steps,
+        max_rate=max_rate,
+    )
     report = run_graph(graph, spikes, labels, backend, progress=progress)
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(report.to_json(), indent=2) + "\n")
