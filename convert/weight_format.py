@@ -1,4 +1,4 @@
-"""Loihi synaptic weight formats: an integer weight as an 8-bit mantissa and an exponent."""
+"""Loihi synaptic weight formats: integer weights on a b-bit grid as 8-bit mantissas + exponent."""
 
 from __future__ import annotations
 
@@ -18,29 +18,41 @@ class WeightFormat:
     num_weight_bits: int
 
 
-def mantissa_and_exponent(weight: np.ndarray) -> WeightFormat:
-    """Spread integer weights over the full 8-bit mantissa, as lava-dl's netx does.
+def grid_levels(bits: int, mixed: bool) -> tuple[int, int]:
+    """Smallest and largest multiple of the step that ``bits`` weight bits hold in Lava.
 
-    ``weight`` must be integers in [-256, 254] (mixed signs) or [-256, 255]. The mantissa
-    is ``weight << s`` with the largest ``s`` that still fits, the exponent ``-s``; the
-    number of weight bits is the smallest that loses nothing. Lava's Dense then computes
-    ``(mantissa @ spikes) >> s`` = ``weight @ spikes`` exactly.
+    Lava keeps the top ``bits`` of an 8-bit magnitude (one bit fewer of magnitude when
+    signs mix), so a layer has ``2**bits`` levels: [-2**(bits-1), 2**(bits-1) - 1] steps
+    with mixed signs, [0, 2**bits - 1] (or its negative) otherwise.
     """
-    weight = np.asarray(weight, dtype=np.int64)
-    mode = sign_mode(weight)
-    if not weight.any():
-        return WeightFormat(weight, 0, 8)
-    largest, smallest = int(weight.max()), int(weight.min())
-    if mode == "mixed":
-        scale = min(127 / largest, -128 / smallest)
-    elif mode == "inhibitory":
-        scale = -255 / smallest  # Lava clips inhibitory mantissas at -255
+    if not 1 <= bits <= 8:
+        raise ValueError(f"weight bits must be 1..8, got {bits}")
+    if mixed:
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1
+
+
+def on_grid(weight: np.ndarray, bits: int, step: int) -> np.ndarray:
+    """Integer weights rounded to multiples of ``step`` and clipped to ``bits`` bits' levels."""
+    levels = np.round(np.asarray(weight, dtype=np.float64) / step)
+    if np.all(levels >= 0) or np.all(levels <= 0):
+        top = grid_levels(bits, mixed=False)[1]
+        levels = np.clip(levels, -top, top)
     else:
-        scale = 255 / largest
-    signed = int(mode == "mixed")
-    shift = max(int(np.floor(np.log2(scale))) + signed, 0)
-    trailing = 8
-    while trailing > 0 and np.any(weight % (1 << trailing)):
-        trailing -= 1
-    num_weight_bits = 8 - shift - (trailing - signed)
-    return WeightFormat(weight << shift, -shift, min(max(num_weight_bits, 1), 8))
+        levels = np.clip(levels, *grid_levels(bits, mixed=True))
+    return levels.astype(np.int64) * step
+
+
+def grid_format(weight: np.ndarray, bits: int, step: int) -> WeightFormat:
+    """Lava mantissas and exponent for weights on a ``bits``-bit grid of power-of-two ``step``.
+
+    The mantissa of a weight is its level shifted to the top of Lava's 8-bit field, the
+    exponent brings it back: ``mantissa << exponent`` equals the weight exactly.
+    """
+    if step < 1 or step & (step - 1):
+        raise ValueError(f"the weight step must be a power of two, got {step}")
+    levels = np.asarray(weight, dtype=np.int64) // step
+    mixed = sign_mode(levels) == "mixed"
+    shift = 8 - bits + int(mixed)
+    exponent = int(np.log2(step)) - shift
+    return WeightFormat(levels << shift, exponent, bits)

@@ -39,11 +39,21 @@ def _cmd_train(args: argparse.Namespace) -> None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> None:
-    from pumice.pipeline import convert_model
+    from pumice.conversion import ConversionConfig, convert, format_steps, write_report
 
-    graph = convert_model(args.model, args.out)
-    rows = [(name, type(node).__name__) for name, node in graph.nodes.items()]
-    print(_table(rows + [("written", str(args.out))]))
+    config = ConversionConfig(
+        model=args.model,
+        out=args.out,
+        bits=args.bits,
+        calibrate=args.calibrate,
+        root=args.root,
+        calibration_samples=args.calibration_samples,
+        profile=args.profile,
+    )
+    _, report = convert(config)
+    print(format_steps(report))
+    if args.json is not None:
+        write_report(report, args.json)
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
@@ -116,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     convert = commands.add_parser("convert", help="quantise a float model to Loihi fixed point")
     convert.add_argument("model", type=Path)
     convert.add_argument("--out", type=Path, required=True, help="fixed-point model file")
+    convert.add_argument("--bits", type=int, default=8, help="weight bits, 1..8 (default 8)")
+    convert.add_argument("--calibrate", metavar="DATA", help="calibrate steps on DATA's val split")
+    convert.add_argument("--root", help="directory holding the calibration dataset's files")
+    convert.add_argument("--calibration-samples", type=int, default=256)
+    convert.add_argument("--profile", help="hardware profile to check: loihi1, loihi2 or a .toml")
+    convert.add_argument("--json", type=Path, help="write the step report here")
     convert.set_defaults(func=_cmd_convert)
 
     run = commands.add_parser("run", help="run a model on the emulator or on Lava")

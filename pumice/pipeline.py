@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from pumice.atomic import atomic_write_text
+from pumice.conversion import ConversionConfig, convert
 from pumice.convert.ir import Graph, save_graph
-from pumice.convert.passes import PASSES
-from pumice.errors import ModelError, PumiceError
+from pumice.errors import PumiceError
 from pumice.inference import RunReport, run_graph
 from pumice.model_files import read_model
 
@@ -42,21 +42,14 @@ def train_model(config: str | Path, out_dir: str | Path, resume: bool = False, p
     return result
 
 
-def convert_model(model: str | Path, out: str | Path) -> Graph:
+def convert_model(model: str | Path, out: str | Path, **options) -> Graph:
     """Quantise a model to Lava's fixed point and write it to ``out`` as a pumice file.
 
-    ``model`` is a pumice file or any format of :data:`pumice.model_files.READERS`; an
-    imported model that already is fixed point (a lava-dl ``.net``) is written as it is.
+    ``options`` are the other fields of :class:`pumice.conversion.ConversionConfig`
+    (``bits``, ``calibrate``, ``profile``, ...); by default lava-dl's 8-bit quantisation.
     """
-    graph = read_model(model)
-    if graph.domain() == "fixed":
-        if Path(model).suffix == ".pumice":
-            raise ModelError(f"model '{model}' is already fixed point: nothing to convert")
-        save_graph(graph, out)
-        return graph
-    fixed, _ = PASSES["quantize"]().apply(graph)
-    save_graph(fixed, out)
-    return fixed
+    graph, _ = convert(ConversionConfig(Path(model), Path(out), **options))
+    return graph
 
 
 def load_inputs(

@@ -24,7 +24,8 @@ from pumice.convert.ir import (
 )
 from pumice.convert.passes import PASSES
 from pumice.convert.passes.quantize import quantize_weights
-from pumice.convert.weight_format import mantissa_and_exponent
+from pumice.convert.weight_format import grid_format, on_grid
+from pumice.errors import ModelError
 
 
 def _float_net(rng):
@@ -88,31 +89,49 @@ def test_quantize_weights_matches_slayer_quantize_8bit():
     np.testing.assert_array_equal(quantize_weights(weight, 64), slayer.numpy().round())
 
 
-def _valid_weights(values: list[int], mode: int) -> np.ndarray:
-    weight = np.array(values, dtype=np.int64).reshape(-1, 1)
-    if mode == 1:
-        return np.clip(np.abs(weight), 0, 255)
-    if mode == 2:
-        return np.clip(-np.abs(weight), -255, 0)
-    weight = np.clip(weight - weight % 2, -256, 254)  # mixed signs: Loihi keeps even values
-    return np.maximum(weight, -255) if weight.max() <= 0 else weight
-
-
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
-    st.lists(st.integers(-256, 255), min_size=1, max_size=12),
+    st.lists(st.floats(-600, 600), min_size=1, max_size=12),
+    st.integers(1, 8),
+    st.integers(0, 6),
     st.integers(0, 2),
-    st.integers(0, 3),
 )
-def test_mantissa_and_exponent_is_exact_in_lava(values, mode, scale_down):
-    weight = _valid_weights([v >> scale_down << scale_down for v in values], mode)
-    fmt = mantissa_and_exponent(weight)
-    assert 1 <= fmt.num_weight_bits <= 8
-    assert np.all(np.abs(fmt.mantissa) <= 256)
+def test_grid_format_is_exact_in_lava(values, bits, log_step, sign):
+    weight = np.array(values).reshape(-1, 1)
+    if sign == 1:
+        weight = np.abs(weight)
+    elif sign == 2:
+        weight = -np.abs(weight)
+    grid = on_grid(weight, bits, 1 << log_step)
+    fmt = grid_format(grid, bits, 1 << log_step)
+    assert fmt.num_weight_bits == bits
+    assert len(np.unique(grid)) <= 1 << bits
+    assert np.all(fmt.mantissa >= -256) and np.all(fmt.mantissa <= 255)
+    effective = la.effective_dense_weights(fmt.mantissa, fmt.num_weight_bits)
+    summed = la.arithmetic_shift(effective.sum(axis=0), fmt.exponent)  # all inputs spike
+    np.testing.assert_array_equal(summed, grid.sum(axis=0))
+    for row in range(len(grid)):  # one input spikes
+        np.testing.assert_array_equal(la.arithmetic_shift(effective[row], fmt.exponent), grid[row])
+
+
+def test_weight_bits_out_of_range_are_refused():
+    for bits in (0, 9):
+        with pytest.raises(ModelError, match="weight bits must be 1 to 8"):
+            PASSES["quantize"](weight_bits=bits)
+
+
+@pytest.mark.parametrize("bits", [8, 6, 4, 2, 1])
+def test_fewer_bits_use_fewer_levels(bits):
+    rng = np.random.default_rng(bits)
+    graph = _float_net(rng)
+    fixed, _ = PASSES["quantize"](weight_bits=bits).apply(graph)
+    dense = fixed.nodes["dense1_synapse"]
+    assert dense.num_weight_bits == bits
     effective = la.arithmetic_shift(
-        la.effective_dense_weights(fmt.mantissa, fmt.num_weight_bits), fmt.exponent
+        la.effective_dense_weights(dense.weight, bits) * 1, dense.weight_exp
     )
-    np.testing.assert_array_equal(effective, weight)
+    assert len(np.unique(effective)) <= 1 << bits
+    assert fixed.metadata["quantization"]["weight_bits"] == bits
 
 
 @settings(max_examples=200, deadline=None)

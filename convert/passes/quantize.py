@@ -1,11 +1,15 @@
 """Quantise a float graph to the fixed-point formats of Lava's ``fixed_pt`` models.
 
-Follows lava-dl exactly, so a SLAYER-trained network keeps its accuracy: weights are
-rounded to steps of ``2 / scale`` and clamped to [-256, 254] / scale (SLAYER's
-``quantize_8bit``), then stored as 8-bit mantissas with a per-layer exponent (netx's
-``optimize_weight_bits``); thresholds become ``int(threshold * scale)`` (SLAYER's
+By default it follows lava-dl exactly, so a SLAYER-trained network keeps its accuracy:
+weights are rounded to steps of ``2 / scale`` and clamped to [-256, 254] / scale
+(SLAYER's ``quantize_8bit``); thresholds become ``int(threshold * scale)`` (SLAYER's
 ``v_th_mant``); decays become 12-bit ``round(decay * 4096)`` with Lava's current
 offset (``du = iDecay - 1``); biases get a 13-bit mantissa with ``bias_exp = 6``.
+
+With ``weight_bits`` below 8, each layer's weights go on a ``weight_bits``-bit grid whose
+step (a power of two, in units of ``1 / scale``) is the smallest that holds the largest
+weight, unless ``steps`` names one (see the ``calibrate`` pass, which searches it). Every
+grid is stored as Lava mantissas with a per-layer exponent that reproduce it exactly.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pumice.convert.ir import (
     SumPool2d,
 )
 from pumice.convert.passes import register_pass
-from pumice.convert.weight_format import mantissa_and_exponent
+from pumice.convert.weight_format import grid_format, grid_levels, on_grid
 from pumice.errors import ModelError
 
 #: SLAYER's ``w_scale``: integer units per threshold unit in weights and thresholds.
@@ -36,6 +40,20 @@ BIAS_EXP = 6
 _DECAY_ONE = 1 << 12
 _BIAS_MANT_MAX = (1 << 12) - 1
 _VTH_MAX = (1 << 17) - 1
+
+
+#: SLAYER's 8-bit weight step in integer units (``quantize_8bit``'s ``2 / w_scale``).
+SLAYER_STEP = 2
+
+
+def max_abs_step(weight: np.ndarray, scale: int, bits: int) -> int:
+    """Smallest power-of-two step whose ``bits``-bit grid holds the largest weight."""
+    largest = float(np.abs(np.asarray(weight, dtype=np.float64) * scale).max(initial=0.0))
+    top = grid_levels(bits, mixed=True)[1] if bits > 1 else 1
+    step = 1
+    while step * top < largest and step < (1 << 16):
+        step *= 2
+    return step
 
 
 def quantize_weights(weight: np.ndarray, scale: int) -> np.ndarray:
@@ -51,24 +69,29 @@ def quantize_decay(decay: float) -> int:
     return int(np.clip(np.round(decay * _DECAY_ONE), 0, _DECAY_ONE))
 
 
-def _dense(name: str, node: Dense, scale: int) -> FixedDense:
-    fmt = mantissa_and_exponent(quantize_weights(node.weight, scale))
+def _dense(node: Dense, weight: np.ndarray, bits: int, step: int) -> FixedDense:
+    fmt = grid_format(weight, bits, step)
     return FixedDense(fmt.mantissa, weight_exp=fmt.exponent, num_weight_bits=fmt.num_weight_bits)
 
 
-def _conv(name: str, node: Conv2d, scale: int) -> FixedConv2d:
+def _conv(node: Conv2d, weight: np.ndarray, bits: int, step: int) -> FixedConv2d:
+    # Lava's Conv ignores weight_exp: the grid is stored as plain integer weights.
     return FixedConv2d(
-        quantize_weights(node.weight, scale),
-        stride=node.stride,
-        padding=node.padding,
-        dilation=node.dilation,
-        groups=node.groups,
+        weight, stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups
     )
 
 
-def _pool(name: str, node: SumPool2d, scale: int, channels: int) -> FixedConv2d:
-    weight = quantize_weights(np.full((channels, 1, *node.kernel), node.weight), scale)
-    return FixedConv2d(weight, stride=node.stride, padding=node.padding, groups=channels)
+def _pool(node: SumPool2d, weight: np.ndarray, bits: int, step: int) -> FixedConv2d:
+    return FixedConv2d(weight, stride=node.stride, padding=node.padding, groups=weight.shape[0])
+
+
+def _float_weight(node, channels: int) -> np.ndarray:
+    if isinstance(node, SumPool2d):
+        return np.full((channels, 1, *node.kernel), node.weight)
+    return node.weight
+
+
+_SYNAPSES = {Dense: _dense, Conv2d: _conv, SumPool2d: _pool}
 
 
 def _lif(name: str, node: CubaLIF, scale: int) -> FixedCubaLIF:
@@ -98,17 +121,45 @@ class QuantizeToLoihi:
 
     #: Integer units per threshold unit (SLAYER's ``w_scale``).
     scale: int = SLAYER_SCALE
+    #: Weight bits per synapse, 1..8 (Loihi's synapses hold 1-8).
+    weight_bits: int = 8
+    #: Grid step per synapse node name (integer units, a power of two); others default.
+    steps: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.weight_bits <= 8:
+            raise ModelError(
+                f"weight bits must be 1 to 8 (Loihi's synapse widths), got {self.weight_bits}"
+            )
+
+    def synapse_weights(self, graph: Graph) -> dict[str, tuple[np.ndarray, int]]:
+        """Per synapse node: its integer weights on the grid and the grid's step."""
+        shapes = graph.shapes()
+        chosen = {}
+        for name, node in graph.nodes.items():
+            if type(node) not in _SYNAPSES:
+                continue
+            weight = _float_weight(node, shapes[graph.predecessor(name)][0])
+            if name in self.steps:
+                step = self.steps[name]
+            elif self.weight_bits == 8:
+                step = SLAYER_STEP
+            else:
+                step = max_abs_step(weight, self.scale, self.weight_bits)
+            if self.weight_bits == 8 and step == SLAYER_STEP:
+                integer = quantize_weights(weight, self.scale)
+            else:
+                integer = on_grid(np.asarray(weight) * self.scale, self.weight_bits, step)
+            chosen[name] = (integer, step)
+        return chosen
 
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
-        shapes = graph.shapes()
+        weights = self.synapse_weights(graph)
         nodes, changed = {}, False
         for name, node in graph.nodes.items():
-            if isinstance(node, Dense):
-                node = _dense(name, node, self.scale)
-            elif isinstance(node, Conv2d):
-                node = _conv(name, node, self.scale)
-            elif isinstance(node, SumPool2d):
-                node = _pool(name, node, self.scale, shapes[graph.predecessor(name)][0])
+            if name in weights:
+                integer, step = weights[name]
+                node = _SYNAPSES[type(node)](node, integer, self.weight_bits, step)
             elif isinstance(node, CubaLIF):
                 node = _lif(name, node, self.scale)
             else:
@@ -117,5 +168,12 @@ class QuantizeToLoihi:
             nodes[name], changed = node, True
         fixed = dataclasses.replace(graph, nodes=nodes)
         assert not any(isinstance(n, FLOAT_KINDS) for n in fixed.nodes.values())
-        fixed.metadata = {**graph.metadata, "quantization": {"scale": self.scale}}
+        fixed.metadata = {
+            **graph.metadata,
+            "quantization": {
+                "scale": self.scale,
+                "weight_bits": self.weight_bits,
+                "steps": {name: step for name, (_, step) in weights.items()},
+            },
+        }
         return fixed, changed

@@ -1,0 +1,97 @@
+"""The ``ai.pumice`` ONNX dialect shared by :mod:`onnx_export` and :mod:`onnx_import`.
+
+Custom operators (domain ``ai.pumice``, version 1), one per IR kind of the same name:
+
+- ``CubaLIF(a, bias) -> spikes``, ``FixedCubaLIF(a, bias_mant) -> spikes``: the neurons;
+- ``FixedDense(s, weight) -> a``, ``FixedConv2d(s, weight) -> a``: Lava's integer synapses.
+
+Their array fields are initializer inputs, in the order of :data:`CUSTOM_KINDS`, stored
+with the IR array's own dtype (integer mantissas stay INT64/INT32). Their other fields are
+attributes of the same name: integers as INT, tuples as INTS, floats as a 0-d TENSOR of the
+value's own precision (an ONNX FLOAT attribute is 32-bit and would round float64 values).
+
+Integer arrays carry a qonnx-style ``graph.quantization_annotation``: ``finn_datatype``
+(the smallest ``INTk``/``UINTk`` holding the stored mantissas) and, as ``pumice.<field>``,
+the node fields that give their number format (:data:`FORMAT_FIELDS`, e.g.
+``pumice.weight_exp``); those fields are written only there, not as attributes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from pumice.convert.ir import CubaLIF, FixedConv2d, FixedCubaLIF, FixedDense, Node
+
+#: Domain of the custom operators, and its version.
+DOMAIN = "ai.pumice"
+DOMAIN_VERSION = 1
+#: The standard ``ai.onnx`` opset and ONNX IR version written (node metadata needs IR 10).
+OPSET = 21
+ONNX_IR_VERSION = 10
+
+#: ``model.metadata_props`` keys: the IR version and the graph's metadata (JSON).
+IR_VERSION_KEY = "pumice.ir_version"
+METADATA_KEY = "pumice.metadata"
+#: Node ``metadata_props`` key naming the IR kind where the ONNX op alone is ambiguous.
+KIND_KEY = "pumice.kind"
+#: qonnx's annotation key for a tensor's integer datatype.
+DATATYPE_KEY = "finn_datatype"
+
+#: Kinds written as ``ai.pumice`` operators -> their array fields, the inputs after the data.
+CUSTOM_KINDS: dict[type[Node], tuple[str, ...]] = {
+    CubaLIF: ("bias",),
+    FixedCubaLIF: ("bias_mant",),
+    FixedDense: ("weight",),
+    FixedConv2d: ("weight",),
+}
+#: Integer array field -> the scalar fields giving its number format (where the node has them).
+FORMAT_FIELDS: dict[str, tuple[str, ...]] = {
+    "weight": ("weight_exp", "num_weight_bits"),
+    "bias_mant": ("bias_exp",),
+}
+
+
+def format_fields(kind: type[Node], array_field: str) -> tuple[str, ...]:
+    """The fields of ``kind`` written as annotations on its array ``array_field``."""
+    names = {f for f in kind.__dataclass_fields__}
+    return tuple(f for f in FORMAT_FIELDS.get(array_field, ()) if f in names)
+
+
+def finn_datatype(values: np.ndarray) -> str:
+    """qonnx's name for the smallest integer type holding every value."""
+    low, high = int(values.min(initial=0)), int(values.max(initial=0))
+    if low >= 0:
+        return f"UINT{max(high.bit_length(), 1)}"
+    return f"INT{max((-low - 1).bit_length(), high.bit_length()) + 1}"
+
+
+def encode_attribute(name: str, value) -> onnx.AttributeProto:
+    """An IR scalar or tuple field as an exact ONNX attribute."""
+    if isinstance(value, tuple):
+        return helper.make_attribute(
+            name, [int(v) for v in value], attr_type=onnx.AttributeProto.INTS
+        )
+    if isinstance(value, int | np.integer):
+        return helper.make_attribute(name, int(value))
+    return helper.make_attribute(name, numpy_helper.from_array(np.asarray(value)))
+
+
+def decode_attribute(attribute: onnx.AttributeProto):
+    """The IR value of an attribute written by :func:`encode_attribute` (FLOAT/INT as read)."""
+    value = helper.get_attribute_value(attribute)
+    if attribute.type == onnx.AttributeProto.INTS:
+        return tuple(int(v) for v in value)
+    if attribute.type == onnx.AttributeProto.TENSOR:
+        return numpy_helper.to_array(value).item()
+    return value
+
+
+def checker_problem(model: onnx.ModelProto) -> str | None:
+    """``onnx.checker``'s full check of ``model``: its message on one line, or None."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+        return " ".join(str(exc).split())
+    return None

@@ -1,0 +1,59 @@
+"""Analysis: what quantisation cost, layer by layer (float graph vs fixed-point graph)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pumice.convert.emulator import emulate
+from pumice.convert.ir import FixedConv2d, FixedDense, Graph, SumPool2d
+from pumice.convert.latency import layer_windows, pad_for_latency
+
+
+def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
+    """Effective integer weights of a fixed synapse: ``mantissa * 2**weight_exp``."""
+    return node.weight.astype(np.float64) * 2.0**node.weight_exp
+
+
+def _float_weight(node, like: np.ndarray) -> np.ndarray:
+    if isinstance(node, SumPool2d):
+        return np.full(like.shape, node.weight)
+    return np.asarray(node.weight, dtype=np.float64)
+
+
+def quantization_report(float_graph: Graph, fixed_graph: Graph, spikes: np.ndarray) -> dict:
+    """Per synapse: weight error; per neuron: spike agreement on ``spikes`` (samples, ..., T)."""
+    scale = fixed_graph.metadata.get("quantization", {}).get("scale", 64)
+    layers: dict[str, dict] = {}
+    for name, node in fixed_graph.nodes.items():
+        if isinstance(node, FixedDense | FixedConv2d):
+            fixed = _fixed_weight(node) / scale
+            reference = _float_weight(float_graph.nodes[name], fixed)
+            error = fixed - reference
+            layers[name] = {
+                "weight_rms_error": float(np.sqrt(np.mean(error**2))),
+                "weight_max_abs_error": float(np.abs(error).max(initial=0.0)),
+                "weight_rms": float(np.sqrt(np.mean(reference**2))),
+                "nonzero_weights": int(np.count_nonzero(fixed)),
+            }
+    steps = spikes.shape[-1]
+    padded = pad_for_latency(spikes)
+    runs = [
+        emulate(g, padded, windows=layer_windows(g, steps), record_spikes=True)
+        for g in (float_graph, fixed_graph)
+    ]
+    for name, _ in fixed_graph.neurons():
+        lo, hi = layer_windows(fixed_graph, steps)[name]
+        float_train, fixed_train = (run.spikes[name][..., lo:hi] for run in runs)
+        float_counts, fixed_counts = (run.counts[name] for run in runs)
+        layers[name] = {
+            "spike_agreement": float((float_train == fixed_train).mean()),
+            "mean_abs_count_error": float(np.abs(float_counts - fixed_counts).mean()),
+            "spikes_per_neuron_float": float(float_counts.mean()),
+            "spikes_per_neuron_fixed": float(fixed_counts.mean()),
+        }
+    predictions = [run.predictions(fixed_graph.output) for run in runs]
+    return {
+        "samples": int(len(spikes)),
+        "prediction_agreement": float((predictions[0] == predictions[1]).mean()),
+        "layers": layers,
+    }

@@ -1,0 +1,161 @@
+"""``pumice convert`` as named steps: load, quantise (calibrated or not), check, write.
+
+Each step records its wall time, what it changed, the weight sparsity after it and,
+when calibration data is given, the accuracy on the calibration split (the dataset's
+validation split), so users see what every step cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pumice.atomic import atomic_write_text
+from pumice.convert.hardware import check_graph, load_profile, raise_for_violations
+from pumice.convert.ir import Graph, save_graph
+from pumice.convert.passes import PASSES
+from pumice.convert.quantization_report import quantization_report
+from pumice.errors import ModelError
+from pumice.inference import run_graph
+from pumice.model_files import read_model
+
+
+@dataclasses.dataclass
+class ConversionConfig:
+    """What ``pumice convert`` does."""
+
+    #: Input model: .pumice, or a format of :data:`pumice.model_files.READERS`.
+    model: Path
+    #: Output fixed-point model file.
+    out: Path
+    #: Weight bits per synapse, 1..8.
+    bits: int = 8
+    #: Dataset (name or .npz) whose validation split calibrates steps and scores each step.
+    calibrate: str | None = None
+    #: Directory of the calibration dataset's files.
+    root: str | None = None
+    #: Calibration samples (the first N of the validation split).
+    calibration_samples: int = 256
+    #: Hardware profile (name or .toml path) to check the result against.
+    profile: str | None = None
+
+
+def weight_sparsity(graph: Graph) -> float:
+    """Fraction of zero weights over every synapse with a weight matrix."""
+    total = zeros = 0
+    for node in graph.nodes.values():
+        weight = getattr(node, "weight", None)
+        if isinstance(weight, np.ndarray):
+            total += weight.size
+            zeros += int(weight.size - np.count_nonzero(weight))
+    return zeros / total if total else 0.0
+
+
+def _synapse_count(graph: Graph) -> int:
+    """Non-zero weights over every synapse with a weight matrix."""
+    return sum(
+        int(np.count_nonzero(n.weight))
+        for n in graph.nodes.values()
+        if isinstance(getattr(n, "weight", None), np.ndarray)
+    )
+
+
+def convert(config: ConversionConfig) -> tuple[Graph, dict]:
+    """Run the conversion steps; return the fixed-point graph and the JSON report."""
+    from pumice.pipeline import load_inputs
+
+    steps: list[dict] = []
+    clock = time.perf_counter()
+
+    def record(step: str, graph: Graph, changes: str, accuracy: float | None = None) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps.append(
+            {
+                "step": step,
+                "wall_s": now - clock,
+                "accuracy": accuracy,
+                "sparsity": weight_sparsity(graph),
+                "synapses": _synapse_count(graph),
+                "changes": changes,
+            }
+        )
+        clock = now
+
+    graph = read_model(config.model)
+    spikes = labels = None
+    if config.calibrate is not None:
+        spikes, labels = load_inputs(
+            graph,
+            config.calibrate,
+            root=config.root,
+            split="val",
+            samples=config.calibration_samples,
+        )
+
+    def accuracy(g: Graph) -> float | None:
+        if spikes is None:
+            return None
+        return run_graph(g, spikes, labels, "emulator", progress=False).accuracy
+
+    record("load", graph, f"read {config.model} ({graph.domain()})", accuracy(graph))
+    report: dict = {}
+    if graph.domain() == "float":
+        if spikes is not None:
+            fixed, _ = PASSES["calibrate"](spikes=spikes, weight_bits=config.bits).apply(graph)
+            how = "steps calibrated"
+        else:
+            fixed, _ = PASSES["quantize"](weight_bits=config.bits).apply(graph)
+            how = "SLAYER's 8-bit steps" if config.bits == 8 else "max-abs steps"
+        chosen = fixed.metadata["quantization"]["steps"]
+        changes = f"{config.bits}-bit weights, {how}: " + ", ".join(
+            f"{name} {step}" for name, step in chosen.items()
+        )
+        if spikes is not None:
+            report["quantization"] = quantization_report(graph, fixed, spikes)
+        record("quantize", fixed, changes, accuracy(fixed))
+    elif graph.domain() == "fixed":
+        fixed = graph
+        record("quantize", fixed, "already fixed point: kept as it is", accuracy(fixed))
+    else:
+        raise ModelError(f"model '{config.model}' mixes float and fixed-point nodes")
+    if config.profile is not None:
+        drc = check_graph(fixed, load_profile(config.profile))
+        report["design_rules"] = json.loads(drc.to_json())
+        raise_for_violations(drc)
+        record("check", fixed, f"fits {drc.profile}; {len(drc.notes)} note(s)")
+    save_graph(fixed, config.out)
+    record("write", fixed, f"wrote {config.out}")
+    report = {"model": str(config.model), "out": str(config.out), "steps": steps, **report}
+    return fixed, report
+
+
+def write_report(report: dict, path: Path) -> None:
+    """Write the conversion report as JSON, atomically."""
+    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
+
+
+def format_steps(report: dict) -> str:
+    """The report's steps as a fixed-width table."""
+    rows = [("step", "accuracy", "sparsity", "synapses", "time (s)", "what changed")]
+    for step in report["steps"]:
+        acc = "-" if step["accuracy"] is None else f"{step['accuracy']:.4f}"
+        rows.append(
+            (
+                step["step"],
+                acc,
+                f"{step['sparsity']:.3f}",
+                str(step["synapses"]),
+                f"{step['wall_s']:.2f}",
+                step["changes"],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        for row in rows
+    )
