@@ -1,0 +1,55 @@
+"""Calibrated quantisation: the searched steps beat max-abs where it matters, never lose."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_quantize import _float_net
+
+from pumice.convert.passes import PASSES
+from pumice.convert.quantization_report import quantization_report
+
+
+@pytest.fixture(scope="module")
+def net_and_spikes():
+    rng = np.random.default_rng(3)
+    return _float_net(rng), (rng.random((64, 1, 6, 6, 20)) < 0.5).astype(np.uint8)
+
+
+@pytest.mark.parametrize("bits", [8, 4, 2])
+def test_calibration_never_worse_than_max_abs(net_and_spikes, bits):
+    graph, spikes = net_and_spikes
+    calibrated, _ = PASSES["calibrate"](spikes=spikes, weight_bits=bits).apply(graph)
+    plain, _ = PASSES["quantize"](weight_bits=bits).apply(graph)
+    search = calibrated.metadata["quantization"]["calibration"]["mean_abs_count_error_per_step"]
+    for name, errors in search.items():
+        chosen = calibrated.metadata["quantization"]["steps"][name]
+        assert errors[str(chosen)] == min(errors.values())
+    calibrated_report = quantization_report(graph, calibrated, spikes)
+    plain_report = quantization_report(graph, plain, spikes)
+    output = graph.output
+    assert (
+        calibrated_report["layers"][output]["mean_abs_count_error"]
+        <= plain_report["layers"][output]["mean_abs_count_error"] + 1e-9
+    )
+
+
+def test_calibration_finds_a_finer_step_at_two_bits(net_and_spikes):
+    graph, spikes = net_and_spikes
+    calibrated, _ = PASSES["calibrate"](spikes=spikes, weight_bits=2).apply(graph)
+    plain, _ = PASSES["quantize"](weight_bits=2).apply(graph)
+    steps = calibrated.metadata["quantization"]["steps"]
+    max_abs = plain.metadata["quantization"]["steps"]
+    assert any(steps[name] < max_abs[name] for name in steps)  # not just max-abs
+
+
+def test_report_counts_weights_and_agreement(net_and_spikes):
+    graph, spikes = net_and_spikes
+    fixed, _ = PASSES["quantize"]().apply(graph)
+    report = quantization_report(graph, fixed, spikes)
+    assert report["samples"] == 64
+    assert 0.0 <= report["prediction_agreement"] <= 1.0
+    dense = report["layers"]["dense1_synapse"]
+    assert 0 < dense["weight_rms_error"] <= 1 / 64  # half a 2/64 step at most, RMS
+    assert dense["nonzero_weights"] <= graph.nodes["dense1_synapse"].weight.size
+    assert report["layers"]["conv1"]["spike_agreement"] > 0.9
