@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pumice.convert.interchange import import_netx
+from pumice.convert.interchange import import_netx, import_nir, import_onnx
 from pumice.convert.ir import Graph, load_graph
 from pumice.errors import ModelError
 
@@ -13,6 +13,8 @@ from pumice.errors import ModelError
 READERS: dict[str, Callable[[Path], Graph]] = {
     ".pumice": load_graph,
     ".net": import_netx,
+    ".onnx": import_onnx,
+    ".nir": import_nir,
 }
 
 

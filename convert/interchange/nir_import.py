@@ -84,15 +84,15 @@ def _chain(graph: nir.NIRGraph) -> list[str]:
         succ[src].append(dst)
         pred[dst].append(src)
     for name in graph.nodes:
-        if len(succ[name]) > 1:
-            raise ModelError(
-                f"NIR node '{name}' feeds {len(succ[name])} nodes ({', '.join(succ[name])}); "
-                f"pumice imports chains without branches"
-            )
         if len(pred[name]) > 1:
             raise ModelError(
                 f"NIR node '{name}' has {len(pred[name])} inputs ({', '.join(pred[name])}), a "
                 f"merge or a recurrent edge; pumice imports feed-forward chains"
+            )
+        if len(succ[name]) > 1:
+            raise ModelError(
+                f"NIR node '{name}' feeds {len(succ[name])} nodes ({', '.join(succ[name])}); "
+                f"pumice imports chains without branches"
             )
     inputs = [name for name, node in graph.nodes.items() if isinstance(node, nir.Input)]
     if len(inputs) != 1:

@@ -69,16 +69,8 @@ class _Writer:
         self.annotations.append(annotation)
 
     def channels(self, name: str) -> int:
+        """Channels of the map feeding ``name``."""
         return self.shapes[self.graph.predecessor(name)][0]
-
-
-def _conv_attributes(node) -> dict:
-    return {
-        "strides": list(node.stride),
-        "pads": [*node.padding, *node.padding],
-        "dilations": list(node.dilation),
-        "group": node.groups,
-    }
 
 
 def _gemm(writer: _Writer, name: str, node: Dense, data: str) -> onnx.NodeProto:
@@ -88,7 +80,16 @@ def _gemm(writer: _Writer, name: str, node: Dense, data: str) -> onnx.NodeProto:
 
 def _conv(writer: _Writer, name: str, node: Conv2d, data: str) -> onnx.NodeProto:
     weight = writer.initializer(name, "weight", node.weight)
-    return helper.make_node("Conv", [data, weight], [name], name=name, **_conv_attributes(node))
+    return helper.make_node(
+        "Conv",
+        [data, weight],
+        [name],
+        name=name,
+        strides=list(node.stride),
+        pads=[*node.padding, *node.padding],
+        dilations=list(node.dilation),
+        group=node.groups,
+    )
 
 
 def _sum_pool(writer: _Writer, name: str, node: SumPool2d, data: str) -> onnx.NodeProto:
@@ -106,7 +107,7 @@ def _flatten(writer: _Writer, name: str, node: Flatten, data: str) -> onnx.NodeP
 
 def _custom(writer: _Writer, name: str, node: Node, data: str) -> onnx.NodeProto:
     kind = type(node)
-    inputs, in_annotations = [data], set()
+    inputs, annotated = [data], set()
     for field in schema.CUSTOM_KINDS[kind]:
         value = getattr(node, field)
         tensor = writer.initializer(name, field, value)
@@ -116,12 +117,12 @@ def _custom(writer: _Writer, name: str, node: Node, data: str) -> onnx.NodeProto
             entries = {schema.DATATYPE_KEY: schema.finn_datatype(value)}
             entries.update({f"pumice.{f}": str(int(getattr(node, f))) for f in formats})
             writer.annotate(tensor, entries)
-            in_annotations.update(formats)
+            annotated.update(formats)
     onnx_node = helper.make_node(kind.__name__, inputs, [name], name=name, domain=schema.DOMAIN)
     onnx_node.attribute.extend(
         schema.encode_attribute(f.name, getattr(node, f.name))
         for f in dataclasses.fields(node)
-        if f.name not in schema.CUSTOM_KINDS[kind] and f.name not in in_annotations
+        if f.name not in schema.CUSTOM_KINDS[kind] and f.name not in annotated
     )
     return onnx_node
 
@@ -165,7 +166,7 @@ def _value_info(graph: Graph, name: str, shape: tuple[int, ...]) -> onnx.ValueIn
     return helper.make_tensor_value_info(name, _elem_type(graph, name), ["N", *shape])
 
 
-def to_onnx(graph: Graph) -> onnx.ModelProto:
+def _model(graph: Graph) -> onnx.ModelProto:
     """The ONNX model of ``graph`` (see the module docstring), checked by ``onnx.checker``."""
     writer = _Writer(graph, graph.shapes())
     nodes, value_info = [], []
@@ -208,7 +209,7 @@ def to_onnx(graph: Graph) -> onnx.ModelProto:
 
 def export_onnx(graph: Graph, path: str | os.PathLike) -> Path:
     """Write ``graph`` to ``path`` as ONNX, atomically, and return the path."""
-    model = to_onnx(graph)
+    model = _model(graph)
     with atomic_open(path, "wb") as handle:
         handle.write(model.SerializeToString())
     return Path(path)

@@ -18,6 +18,8 @@ the node fields that give their number format (:data:`FORMAT_FIELDS`, e.g.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
@@ -55,7 +57,7 @@ FORMAT_FIELDS: dict[str, tuple[str, ...]] = {
 
 def format_fields(kind: type[Node], array_field: str) -> tuple[str, ...]:
     """The fields of ``kind`` written as annotations on its array ``array_field``."""
-    names = {f for f in kind.__dataclass_fields__}
+    names = {f.name for f in dataclasses.fields(kind)}
     return tuple(f for f in FORMAT_FIELDS.get(array_field, ()) if f in names)
 
 
@@ -69,7 +71,7 @@ def finn_datatype(values: np.ndarray) -> str:
 
 def encode_attribute(name: str, value) -> onnx.AttributeProto:
     """An IR scalar or tuple field as an exact ONNX attribute."""
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return helper.make_attribute(
             name, [int(v) for v in value], attr_type=onnx.AttributeProto.INTS
         )
