@@ -17,6 +17,8 @@ from lava.proc.io.sink import RingBuffer as SpikeSink
 from lava.proc.io.source import RingBuffer as SpikeSource
 from lava.proc.lif.process import LIF
 from lava.proc.monitor.process import Monitor
+from lava.proc.sparse.process import Sparse
+from scipy.sparse import csr_matrix
 
 from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph, Input
 from pumice.errors import ModelError
@@ -46,12 +48,16 @@ class LavaNetwork:
     shapes: dict[str, tuple[int, ...]]
 
 
-def _dense(node: FixedDense, pre_shape: tuple[int, ...], flattened_from: tuple | None) -> Dense:
+def _dense(node: FixedDense, flattened_from: tuple | None) -> Dense | Sparse:
+    """Lava ``Dense``, or ``Sparse`` (only the remaining synapses) for a pruned layer."""
     weight = node.weight.astype(np.int32)
     if flattened_from is not None and len(flattened_from) == 3:
         weight = weight[:, _flatten_permutation(flattened_from)]
-    return Dense(
-        weights=weight, weight_exp=int(node.weight_exp), num_weight_bits=int(node.num_weight_bits)
+    process, weights = (Sparse, csr_matrix(weight)) if node.sparse else (Dense, weight)
+    return process(
+        weights=weights,
+        weight_exp=int(node.weight_exp),
+        num_weight_bits=int(node.num_weight_bits),
     )
 
 
@@ -101,7 +107,7 @@ def build_lava_network(
             flattened_from[name] = pre_shape
             continue
         if isinstance(node, FixedDense):
-            proc = _dense(node, pre_shape, flattened_from.get(pred))
+            proc = _dense(node, flattened_from.get(pred))
             out_port = proc.a_out
         elif isinstance(node, FixedConv2d):
             proc = _conv(name, node, pre_shape)

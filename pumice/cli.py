@@ -48,6 +48,7 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         calibrate=args.calibrate,
         root=args.root,
         calibration_samples=args.calibration_samples,
+        prune=args.prune,
         profile=args.profile,
     )
     _, report = convert(config)
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--calibrate", metavar="DATA", help="calibrate steps on DATA's val split")
     convert.add_argument("--root", help="directory holding the calibration dataset's files")
     convert.add_argument("--calibration-samples", type=int, default=256)
+    convert.add_argument("--prune", type=float, help="fraction of each layer's weights to prune")
     convert.add_argument("--profile", help="hardware profile to check: loihi1, loihi2 or a .toml")
     convert.add_argument("--json", type=Path, help="write the step report here")
     convert.set_defaults(func=_cmd_convert)

@@ -40,6 +40,8 @@ class ConversionConfig:
     root: str | None = None
     #: Calibration samples (the first N of the validation split).
     calibration_samples: int = 256
+    #: Fraction of each layer's weights to prune by magnitude (None: no pruning).
+    prune: float | None = None
     #: Hardware profile (name or .toml path) to check the result against.
     profile: str | None = None
 
@@ -104,6 +106,11 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
 
     record("load", graph, f"read {config.model} ({graph.domain()})", accuracy(graph))
     report: dict = {}
+    if config.prune is not None:
+        graph, _ = PASSES["prune"](sparsity=config.prune).apply(graph)
+        fractions = graph.metadata["pruning"]["sparsity"]
+        changes = "magnitude pruning: " + ", ".join(f"{n} {f:.2f}" for n, f in fractions.items())
+        record("prune", graph, changes, accuracy(graph))
     if graph.domain() == "float":
         if spikes is not None:
             fixed, _ = PASSES["calibrate"](spikes=spikes, weight_bits=config.bits).apply(graph)

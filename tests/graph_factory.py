@@ -20,15 +20,19 @@ def random_lif(rng: np.random.Generator, shape: tuple[int, ...]) -> FixedCubaLIF
 
 
 def random_dense(rng: np.random.Generator, n_in: int, n_out: int) -> FixedDense:
-    """A Dense with random 8-bit mantissas (any sign mode), exponent and weight bits."""
+    """A Dense with random 8-bit mantissas (any sign mode), exponent, weight bits, pruning."""
     weight = rng.integers(-256, 256, size=(n_out, n_in))
     mode = rng.integers(3)
     if mode == 1:
         weight = np.abs(weight)
     elif mode == 2:
         weight = -np.abs(weight)
+    sparse = bool(rng.integers(2))
+    if sparse:  # pruned: about half the synapses absent (Lava Sparse)
+        weight = np.where(rng.random(weight.shape) < 0.5, weight, 0)
     return FixedDense(
         weight,
+        sparse=sparse,
         weight_exp=int(rng.integers(-4, 3)),
         num_weight_bits=int(rng.integers(1, 9)),
     )

@@ -33,3 +33,24 @@ def test_random_graph_bit_exact(seed):
         np.testing.assert_array_equal(actual.v[name], expected.v[name], err_msg=f"{name} v")
     total = sum(int(c.sum()) for c in expected.counts.values())
     assert total == sum(int(c.sum()) for c in actual.counts.values())
+
+
+def test_fuzz_covers_every_variant():
+    """The 50 graphs include conv, dense and sparse layers, every sign mode and both exponents."""
+    from pumice.convert import lava_arithmetic as la
+    from pumice.convert.ir import FixedConv2d, FixedDense
+
+    seen = set()
+    for seed in SEEDS:
+        graph = random_graph(np.random.default_rng(seed), conv=seed % 2 == 0)
+        for node in graph.nodes.values():
+            if isinstance(node, FixedConv2d):
+                seen.add("conv")
+            if isinstance(node, FixedDense):
+                seen.add("sparse" if node.sparse else "dense")
+                seen.add(la.sign_mode(node.weight))
+                seen.add("negative exp" if node.weight_exp < 0 else "non-negative exp")
+    assert seen >= {
+        "conv", "dense", "sparse", "mixed", "excitatory", "inhibitory",
+        "negative exp", "non-negative exp",
+    }  # fmt: skip

@@ -36,16 +36,19 @@ def test_convert_prints_steps_and_writes_json(tmp_path, capsys, bits):
         [
             "-q", "convert", str(tmp_path / "m.pumice"), "--out", str(tmp_path / "f.pumice"),
             "--bits", str(bits), "--calibrate", "digits", "--calibration-samples", "40",
-            "--profile", "loihi1", "--json", str(tmp_path / "c.json"),
+            "--profile", "loihi1", "--prune", "0.5", "--json", str(tmp_path / "c.json"),
         ]
     )  # fmt: skip
     assert code == 0
     table = capsys.readouterr().out
-    for step in ("load", "quantize", "check", "write"):
+    for step in ("load", "prune", "quantize", "check", "write"):
         assert step in table
     report = json.loads((tmp_path / "c.json").read_text())
-    assert [s["step"] for s in report["steps"]] == ["load", "quantize", "check", "write"]
-    assert all(0.0 <= s["accuracy"] <= 1.0 for s in report["steps"][:2])
+    assert [s["step"] for s in report["steps"]] == ["load", "prune", "quantize", "check", "write"]
+    load, prune = report["steps"][:2]
+    assert prune["synapses"] <= load["synapses"] // 2 + 1  # the synapse count drops
+    assert prune["sparsity"] >= 0.5
+    assert all(0.0 <= s["accuracy"] <= 1.0 for s in report["steps"][:3])
     assert report["design_rules"]["ok"] is True
     fixed = load_graph(tmp_path / "f.pumice")
     assert fixed.domain() == "fixed"

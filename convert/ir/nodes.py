@@ -81,6 +81,8 @@ def conv_output_hw(
 @dataclasses.dataclass(frozen=True, eq=False)
 class _DenseBase(Node):
     weight: np.ndarray
+    #: Pruned: zero weights are absent synapses (Lava ``Sparse``), not stored zeros.
+    sparse: bool = False
 
     is_synapse: ClassVar[bool] = True
 

@@ -29,4 +29,4 @@ def register_pass(cls: type) -> type:
     return cls
 
 
-from pumice.convert.passes import calibrate, quantize  # noqa: E402,F401  (register themselves)
+from pumice.convert.passes import calibrate, prune, quantize  # noqa: E402,F401  (register themselves)

@@ -71,7 +71,12 @@ def quantize_decay(decay: float) -> int:
 
 def _dense(node: Dense, weight: np.ndarray, bits: int, step: int) -> FixedDense:
     fmt = grid_format(weight, bits, step)
-    return FixedDense(fmt.mantissa, weight_exp=fmt.exponent, num_weight_bits=fmt.num_weight_bits)
+    return FixedDense(
+        fmt.mantissa,
+        sparse=node.sparse,
+        weight_exp=fmt.exponent,
+        num_weight_bits=fmt.num_weight_bits,
+    )
 
 
 def _conv(node: Conv2d, weight: np.ndarray, bits: int, step: int) -> FixedConv2d:
