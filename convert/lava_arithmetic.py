@@ -79,3 +79,20 @@ def lif_step(
     spikes = voltage > (vth << ALIGN_SHIFT)
     voltage = np.where(spikes, 0, voltage)
     return current, voltage, spikes
+
+
+def shift_leak(state: np.ndarray, shift: np.ndarray, no_leak: int) -> np.ndarray:
+    """``state - (state >> shift)`` with an arithmetic shift; ``no_leak`` keeps the state."""
+    leak = np.right_shift(state, np.minimum(shift, no_leak - 1))
+    return state - np.where(shift >= no_leak, 0, leak)
+
+
+def shift_lif_step(u, v, a_in, shift_u, shift_v, bias, vth, no_leak):
+    """One step of the shift-leak LIF (:class:`pumice.convert.ir.FixedShiftLIF`)."""
+    current = shift_leak(u, shift_u, no_leak) + np.left_shift(a_in, ALIGN_SHIFT)
+    wrapped = np.where(current > _STATE_MAX, current - 2 * _STATE_MAX, current)
+    current = np.where(wrapped <= -_STATE_MAX, current + 2 * _STATE_MAX, wrapped)
+    voltage = shift_leak(v, shift_v, no_leak) + current + bias
+    voltage = np.clip(voltage, -_STATE_MAX + 1, _STATE_MAX - 1)
+    spikes = voltage > (vth << ALIGN_SHIFT)
+    return current, np.where(spikes, 0, voltage), spikes

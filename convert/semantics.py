@@ -71,27 +71,56 @@ def _float_lif(node: ir.CubaLIF, a: np.ndarray, record_state: bool):
     return spikes, us, vs
 
 
-def _fixed_lif(node: ir.FixedCubaLIF, a: np.ndarray, record_state: bool):
-    shape, steps = a.shape[:-1], a.shape[-1]
-    bias = np.broadcast_to(
-        la.arithmetic_shift(np.asarray(node.bias_mant, dtype=np.int64), node.bias_exp), shape[1:]
-    )
+def _integer_lif(a: np.ndarray, step: Callable, record_state: bool):
+    """Loop an integer neuron ``step(u, v, a_t) -> (u, v, spikes)`` over the time axis."""
+    shape = a.shape[:-1]
     u = np.zeros(shape, dtype=np.int64)
     v = np.zeros(shape, dtype=np.int64)
     spikes = np.zeros(a.shape, dtype=np.uint8)
     us = np.zeros(a.shape, dtype=np.int64) if record_state else None
     vs = np.zeros(a.shape, dtype=np.int64) if record_state else None
     a = a.astype(np.int64)
-    for t in range(steps):
-        u, v, fired = la.lif_step(u, v, a[..., t], node.du, node.dv, bias, node.vth)
+    for t in range(a.shape[-1]):
+        u, v, fired = step(u, v, a[..., t])
         spikes[..., t] = fired
         if record_state:
             us[..., t], vs[..., t] = u, v
     return spikes, us, vs
 
 
+def _per_neuron(values, neuron_shape: tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values, dtype=np.int64), neuron_shape)
+
+
+def _bias(node, neuron_shape: tuple[int, ...]) -> np.ndarray:
+    mantissa = np.asarray(node.bias_mant, dtype=np.int64)
+    return np.broadcast_to(la.arithmetic_shift(mantissa, node.bias_exp), neuron_shape)
+
+
+def _fixed_lif(node: ir.FixedCubaLIF, a: np.ndarray, record_state: bool):
+    bias = _bias(node, a.shape[1:-1])
+
+    def step(u, v, a_t):
+        return la.lif_step(u, v, a_t, node.du, node.dv, bias, node.vth)
+
+    return _integer_lif(a, step, record_state)
+
+
+def _shift_lif(node: ir.FixedShiftLIF, a: np.ndarray, record_state: bool):
+    neuron_shape = a.shape[1:-1]
+    bias = _bias(node, neuron_shape)
+    shift_u = _per_neuron(node.shift_u, neuron_shape)
+    shift_v = _per_neuron(node.shift_v, neuron_shape)
+
+    def step(u, v, a_t):
+        return la.shift_lif_step(u, v, a_t, shift_u, shift_v, bias, node.vth, ir.NO_LEAK)
+
+    return _integer_lif(a, step, record_state)
+
+
 #: Neuron kind -> function(node, synaptic input, record_state) -> (spikes, u, v).
 NEURONS: dict[type, Callable] = {
     ir.CubaLIF: _float_lif,
     ir.FixedCubaLIF: _fixed_lif,
+    ir.FixedShiftLIF: _shift_lif,
 }

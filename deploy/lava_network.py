@@ -20,7 +20,17 @@ from lava.proc.monitor.process import Monitor
 from lava.proc.sparse.process import Sparse
 from scipy.sparse import csr_matrix
 
-from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph, Input
+from pumice.convert.ir import (
+    NO_LEAK,
+    FixedConv2d,
+    FixedCubaLIF,
+    FixedDense,
+    FixedShiftLIF,
+    Flatten,
+    Graph,
+    Input,
+)
+from pumice.deploy.processes.shift_leak_lif.process import ShiftLeakLIF
 from pumice.errors import ModelError
 
 
@@ -42,7 +52,7 @@ class LavaNetwork:
 
     source: SpikeSource
     synapses: dict[str, AbstractProcess]
-    neurons: dict[str, LIF]
+    neurons: dict[str, LIF | ShiftLeakLIF]
     sinks: dict[str, SpikeSink]
     monitors: dict[str, dict[str, Monitor]]
     shapes: dict[str, tuple[int, ...]]
@@ -80,6 +90,34 @@ def _conv(name: str, node: FixedConv2d, pre_shape: tuple[int, ...]) -> Conv:
     )
 
 
+def _neuron(node: FixedCubaLIF | FixedShiftLIF, ir_shape: tuple[int, ...]):
+    """Lava's LIF for a multiplier leak, pumice's ShiftLeakLIF for a shift leak."""
+    shape = tuple(ir_shape[::-1])
+
+    def lava_layout(values) -> np.ndarray:
+        per_neuron = np.broadcast_to(values, ir_shape)
+        return np.ascontiguousarray(swap_map_layout(per_neuron, 0, len(shape))).astype(np.int32)
+
+    if isinstance(node, FixedShiftLIF):
+        return ShiftLeakLIF(
+            shape=shape,
+            shift_u=lava_layout(node.shift_u),
+            shift_v=lava_layout(node.shift_v),
+            vth=int(node.vth),
+            bias_mant=lava_layout(node.bias_mant),
+            bias_exp=int(node.bias_exp),
+            no_leak=NO_LEAK,
+        )
+    return LIF(
+        shape=shape,
+        du=int(node.du),
+        dv=int(node.dv),
+        vth=int(node.vth),
+        bias_mant=lava_layout(node.bias_mant),
+        bias_exp=int(node.bias_exp),
+    )
+
+
 def build_lava_network(
     graph: Graph, spikes: np.ndarray, *, record_state: bool = False
 ) -> LavaNetwork:
@@ -112,18 +150,10 @@ def build_lava_network(
         elif isinstance(node, FixedConv2d):
             proc = _conv(name, node, pre_shape)
             out_port = proc.a_out
-        elif isinstance(node, FixedCubaLIF):
-            shape = tuple(shapes[name][::-1])
-            bias = swap_map_layout(np.broadcast_to(node.bias_mant, shapes[name]), 0, len(shape))
-            proc = LIF(
-                shape=shape,
-                du=int(node.du),
-                dv=int(node.dv),
-                vth=int(node.vth),
-                bias_mant=np.ascontiguousarray(bias).astype(np.int32),
-                bias_exp=int(node.bias_exp),
-            )
+        elif isinstance(node, FixedCubaLIF | FixedShiftLIF):
+            proc = _neuron(node, shapes[name])
             out_port = proc.s_out
+            shape = tuple(shapes[name][::-1])
             sink = SpikeSink(shape=shape, buffer=total_steps)
             proc.s_out.connect(sink.a_in)
             sinks[name] = sink
@@ -136,9 +166,9 @@ def build_lava_network(
                     monitors[name][var] = monitor
         else:
             raise ModelError(f"node '{name}' of kind {type(node).__name__} has no Lava process")
-        in_port = proc.a_in if isinstance(proc, LIF) else proc.s_in
-        ports[pred].connect(in_port)
-        if not isinstance(proc, LIF):
+        is_neuron = isinstance(proc, LIF | ShiftLeakLIF)
+        ports[pred].connect(proc.a_in if is_neuron else proc.s_in)
+        if not is_neuron:
             synapses[name] = proc
         ports[name] = out_port
     return LavaNetwork(source, synapses, neurons, sinks, monitors, shapes)

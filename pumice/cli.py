@@ -49,6 +49,7 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         root=args.root,
         calibration_samples=args.calibration_samples,
         prune=args.prune,
+        leak=args.leak,
         profile=args.profile,
     )
     _, report = convert(config)
@@ -132,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--root", help="directory holding the calibration dataset's files")
     convert.add_argument("--calibration-samples", type=int, default=256)
     convert.add_argument("--prune", type=float, help="fraction of each layer's weights to prune")
+    convert.add_argument(
+        "--leak", choices=("multiply", "shift"), default="multiply", help="shift: power-of-2 leaks"
+    )
     convert.add_argument("--profile", help="hardware profile to check: loihi1, loihi2 or a .toml")
     convert.add_argument("--json", type=Path, help="write the step report here")
     convert.set_defaults(func=_cmd_convert)

@@ -40,6 +40,8 @@ class ConversionConfig:
     root: str | None = None
     #: Calibration samples (the first N of the validation split).
     calibration_samples: int = 256
+    #: "multiply" (Lava's LIF decays) or "shift" (decays rounded to powers of two).
+    leak: str = "multiply"
     #: Fraction of each layer's weights to prune by magnitude (None: no pruning).
     prune: float | None = None
     #: Hardware profile (name or .toml path) to check the result against.
@@ -130,6 +132,17 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
         record("quantize", fixed, "already fixed point: kept as it is", accuracy(fixed))
     else:
         raise ModelError(f"model '{config.model}' mixes float and fixed-point nodes")
+    if config.leak == "shift":
+        fixed, _ = PASSES["shift_leak"]().apply(fixed)
+        report["shift_leak"] = fixed.metadata["shift_leak"]
+        changes = "; ".join(
+            f"{c['layer']} current {c['current_decay'][0]:.4g}->{c['current_decay'][1]:.4g}, "
+            f"voltage {c['voltage_decay'][0]:.4g}->{c['voltage_decay'][1]:.4g}"
+            for c in report["shift_leak"]
+        )
+        record("shift_leak", fixed, changes, accuracy(fixed))
+    elif config.leak != "multiply":
+        raise ModelError(f"unknown leak '{config.leak}': choose multiply or shift")
     if config.profile is not None:
         drc = check_graph(fixed, load_profile(config.profile))
         report["design_rules"] = json.loads(drc.to_json())

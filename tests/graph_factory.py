@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph, Input
+from pumice.convert.ir import (
+    NO_LEAK,
+    FixedConv2d,
+    FixedCubaLIF,
+    FixedDense,
+    FixedShiftLIF,
+    Flatten,
+    Graph,
+    Input,
+)
 
 
-def random_lif(rng: np.random.Generator, shape: tuple[int, ...]) -> FixedCubaLIF:
-    """A LIF with random 12-bit decays, threshold and per-neuron bias."""
+def random_lif(rng: np.random.Generator, shape: tuple[int, ...]) -> FixedCubaLIF | FixedShiftLIF:
+    """A LIF with random 12-bit decays (or per-neuron shift leaks), threshold and bias."""
+    if rng.integers(3) == 0:
+        return FixedShiftLIF(
+            shape=shape,
+            shift_u=rng.integers(0, NO_LEAK + 1, size=shape),
+            shift_v=rng.integers(0, NO_LEAK + 1, size=shape),
+            vth=int(rng.integers(1, 400)),
+            bias_mant=rng.integers(-60, 60, size=shape) * int(rng.integers(0, 2)),
+            bias_exp=int(rng.integers(0, 7)),
+        )
     return FixedCubaLIF(
         shape=shape,
         du=int(rng.integers(0, 4096)),

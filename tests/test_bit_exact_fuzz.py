@@ -36,14 +36,16 @@ def test_random_graph_bit_exact(seed):
 
 
 def test_fuzz_covers_every_variant():
-    """The 50 graphs include conv, dense and sparse layers, every sign mode and both exponents."""
+    """The graphs hold conv, dense, sparse, shift-leak layers, all sign modes, both exponents."""
     from pumice.convert import lava_arithmetic as la
-    from pumice.convert.ir import FixedConv2d, FixedDense
+    from pumice.convert.ir import FixedConv2d, FixedDense, FixedShiftLIF
 
     seen = set()
     for seed in SEEDS:
         graph = random_graph(np.random.default_rng(seed), conv=seed % 2 == 0)
         for node in graph.nodes.values():
+            if isinstance(node, FixedShiftLIF):
+                seen.add("shift leak")
             if isinstance(node, FixedConv2d):
                 seen.add("conv")
             if isinstance(node, FixedDense):
@@ -52,5 +54,5 @@ def test_fuzz_covers_every_variant():
                 seen.add("negative exp" if node.weight_exp < 0 else "non-negative exp")
     assert seen >= {
         "conv", "dense", "sparse", "mixed", "excitatory", "inhibitory",
-        "negative exp", "non-negative exp",
+        "negative exp", "non-negative exp", "shift leak",
     }  # fmt: skip

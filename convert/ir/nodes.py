@@ -208,5 +208,31 @@ class FixedCubaLIF(Node):
     is_neuron: ClassVar[bool] = True
 
 
+#: A shift of this size means no leak at all (the state keeps its value).
+NO_LEAK = 24
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedShiftLIF(Node):
+    """CUBA LIF whose leaks are right shifts, per neuron (no multiplier needed).
+
+    ``u = u - (u >> shift_u) + (a << 6)`` (wrapped to 24 bits like Lava's LIF);
+    ``v = v - (v >> shift_v) + u + bias`` (saturated at 24 bits); spike where
+    ``v > vth << 6``, then ``v = 0``. ``>>`` is arithmetic (floor); a shift of
+    :data:`NO_LEAK` leaves the state as it is. Shifts are arrays broadcast over ``shape``.
+    """
+
+    shape: tuple[int, ...]
+    shift_u: np.ndarray
+    shift_v: np.ndarray
+    vth: int
+    bias_mant: np.ndarray
+    bias_exp: int = 0
+
+    domain: ClassVar[str] = "fixed"
+    is_neuron: ClassVar[bool] = True
+
+
 FLOAT_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "float")
 FIXED_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "fixed")

@@ -29,4 +29,9 @@ def register_pass(cls: type) -> type:
     return cls
 
 
-from pumice.convert.passes import calibrate, prune, quantize  # noqa: E402,F401  (register themselves)
+from pumice.convert.passes import (  # noqa: E402,F401  (they register themselves)
+    calibrate,
+    prune,
+    quantize,
+    shift_leak,
+)

@@ -1,0 +1,1 @@
+"""Shift-leak LIF: process and ``fixed_pt`` model (Lava's process/models layout)."""
