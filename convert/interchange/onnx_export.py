@@ -75,7 +75,10 @@ class _Writer:
 
 def _gemm(writer: _Writer, name: str, node: Dense, data: str) -> onnx.NodeProto:
     weight = writer.initializer(name, "weight", node.weight)
-    return helper.make_node("Gemm", [data, weight], [name], name=name, transB=1)
+    gemm = helper.make_node("Gemm", [data, weight], [name], name=name, transB=1)
+    if node.sparse:
+        gemm.metadata_props.add(key=schema.SPARSE_KEY, value="1")
+    return gemm
 
 
 def _conv(writer: _Writer, name: str, node: Conv2d, data: str) -> onnx.NodeProto:

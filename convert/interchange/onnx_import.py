@@ -32,6 +32,7 @@ from pumice.convert.ir import (
     FixedConv2d,
     FixedCubaLIF,
     FixedDense,
+    FixedShiftLIF,
     Flatten,
     Graph,
     Input,
@@ -85,7 +86,10 @@ def _gemm(reader: _Reader, node: onnx.NodeProto, shape) -> Node:
         raise reader.error(node, "needs transA = 0 and alpha = 1")
     reader.only_inputs(node, 2, "a bias input C")
     weight = reader.constant(node, 1)
-    return Dense(weight if attrs.get("transB", 0) else np.ascontiguousarray(weight.T))
+    sparse = any(p.key == schema.SPARSE_KEY and p.value == "1" for p in node.metadata_props)
+    return Dense(
+        weight if attrs.get("transB", 0) else np.ascontiguousarray(weight.T), sparse=sparse
+    )
 
 
 def _matmul(reader: _Reader, node: onnx.NodeProto, shape) -> Node:
@@ -201,6 +205,7 @@ _FITS: dict[type[Node], Callable[[Node, tuple[int, ...]], bool]] = {
     Flatten: lambda node, shape: True,
     CubaLIF: _neuron_fits,
     FixedCubaLIF: _neuron_fits,
+    FixedShiftLIF: _neuron_fits,
 }
 
 

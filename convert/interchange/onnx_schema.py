@@ -2,7 +2,8 @@
 
 Custom operators (domain ``ai.pumice``, version 1), one per IR kind of the same name:
 
-- ``CubaLIF(a, bias) -> spikes``, ``FixedCubaLIF(a, bias_mant) -> spikes``: the neurons;
+- ``CubaLIF(a, bias) -> spikes``, ``FixedCubaLIF(a, bias_mant) -> spikes``,
+  ``FixedShiftLIF(a, shift_u, shift_v, bias_mant) -> spikes``: the neurons;
 - ``FixedDense(s, weight) -> a``, ``FixedConv2d(s, weight) -> a``: Lava's integer synapses.
 
 Their array fields are initializer inputs, in the order of :data:`CUSTOM_KINDS`, stored
@@ -24,7 +25,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from pumice.convert.ir import CubaLIF, FixedConv2d, FixedCubaLIF, FixedDense, Node
+from pumice.convert.ir import CubaLIF, FixedConv2d, FixedCubaLIF, FixedDense, FixedShiftLIF, Node
 
 #: Domain of the custom operators, and its version.
 DOMAIN = "ai.pumice"
@@ -38,6 +39,8 @@ IR_VERSION_KEY = "pumice.ir_version"
 METADATA_KEY = "pumice.metadata"
 #: Node ``metadata_props`` key naming the IR kind where the ONNX op alone is ambiguous.
 KIND_KEY = "pumice.kind"
+#: Node ``metadata_props`` key marking a pruned (sparse) dense synapse on a standard op.
+SPARSE_KEY = "pumice.sparse"
 #: qonnx's annotation key for a tensor's integer datatype.
 DATATYPE_KEY = "finn_datatype"
 
@@ -45,6 +48,7 @@ DATATYPE_KEY = "finn_datatype"
 CUSTOM_KINDS: dict[type[Node], tuple[str, ...]] = {
     CubaLIF: ("bias",),
     FixedCubaLIF: ("bias_mant",),
+    FixedShiftLIF: ("shift_u", "shift_v", "bias_mant"),
     FixedDense: ("weight",),
     FixedConv2d: ("weight",),
 }
@@ -70,7 +74,9 @@ def finn_datatype(values: np.ndarray) -> str:
 
 
 def encode_attribute(name: str, value) -> onnx.AttributeProto:
-    """An IR scalar or tuple field as an exact ONNX attribute."""
+    """An IR scalar or tuple field as an exact ONNX attribute (a bool as a 0-d BOOL tensor)."""
+    if isinstance(value, bool | np.bool_):
+        return helper.make_attribute(name, numpy_helper.from_array(np.asarray(bool(value))))
     if isinstance(value, tuple | list):
         return helper.make_attribute(
             name, [int(v) for v in value], attr_type=onnx.AttributeProto.INTS
