@@ -43,7 +43,10 @@ def _neuron(block: torch.nn.Module, shape: tuple[int, ...]) -> CubaLIF:
 
 def _dense(block, shape):
     weight = _synapse_weight(block.synapse)
-    synapse = Dense(weight.reshape(weight.shape[0], -1))
+    mask = getattr(block, "mask", None)
+    if mask is not None:  # a connectivity mask (e.g. from rewiring): absent synapses
+        weight = weight * mask.detach().cpu().numpy().reshape(weight.shape)
+    synapse = Dense(weight.reshape(weight.shape[0], -1), sparse=mask is not None)
     out = synapse.output_shape(shape)
     return [("dense", synapse), ("neuron", _neuron(block, out))], out
 
