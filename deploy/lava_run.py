@@ -39,14 +39,17 @@ def run_on_lava(
     record_state: bool = False,
     windows: dict[str, tuple[int, int]] | None = None,
     progress: bool = False,
+    run_cfg=None,
 ) -> Emulation:
-    """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava's simulator.
+    """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava.
 
-    Same contract as :func:`pumice.convert.emulator.emulate`.
+    Same contract as :func:`pumice.convert.emulator.emulate`. ``run_cfg`` defaults to the
+    CPU simulator, ``Loihi2SimCfg(select_tag="fixed_pt")``; pass ``Loihi2HwCfg()`` for a
+    Loihi 2 board (needs Intel's lava-loihi extension).
     """
     samples, steps = spikes.shape[0], spikes.shape[-1]
     net = build_lava_network(graph, spikes, record_state=record_state)
-    run_cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    run_cfg = run_cfg or Loihi2SimCfg(select_tag="fixed_pt")
     anchor = net.source
     try:
         for sample in tqdm(range(samples), desc="lava", unit="sample", disable=not progress):

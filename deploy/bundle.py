@@ -1,0 +1,76 @@
+"""Write a deployment bundle: everything a Loihi 2 host needs to run a converted model.
+
+The folder holds the fixed-point graph (``model.pumice``), a lava-dl ``model.net`` where
+netx can express the layers, the input spikes of a few samples (``inputs.npz``, already
+padded for Lava's latency), a ``manifest.json`` and ``run.py``, which builds the Lava
+process graph and runs it with ``Loihi2HwCfg`` (or ``Loihi2SimCfg`` with
+``--target lava-sim``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from pumice.atomic import atomic_open, atomic_write_text
+from pumice.convert.interchange import export_netx
+from pumice.convert.ir import Graph, save_graph
+from pumice.convert.latency import pad_for_latency
+from pumice.errors import ModelError
+
+#: Targets a bundle can be made for.
+TARGETS = ("loihi2", "lava-sim")
+
+
+def write_bundle(
+    graph: Graph,
+    out_dir: str | Path,
+    target: str,
+    spikes: np.ndarray,
+    labels: np.ndarray,
+    extra: dict | None = None,
+) -> Path:
+    """Write the bundle for ``graph`` and the samples ``spikes``/``labels`` into ``out_dir``.
+
+    ``extra`` maps file names to JSON-ready documents written beside the model (the core
+    mapping, say). Returns the path of ``run.py``.
+    """
+    if target not in TARGETS:
+        raise ModelError(f"unknown target '{target}': choose one of {', '.join(TARGETS)}")
+    if graph.domain() != "fixed":
+        raise ModelError("a bundle holds a fixed-point model: convert the model first")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    save_graph(graph, out / "model.pumice")
+    try:
+        export_netx(graph, out / "model.net")
+        netx = "model.net"
+    except ModelError as problem:
+        netx = None
+        netx_note = str(problem)
+    with atomic_open(out / "inputs.npz", "wb") as handle:
+        np.savez_compressed(handle, spikes=pad_for_latency(spikes), labels=labels)
+    for name, document in (extra or {}).items():
+        atomic_write_text(out / name, json.dumps(document, indent=2) + "\n")
+    manifest = {
+        "format": "pumice-bundle",
+        "version": 1,
+        "target": target,
+        "model": "model.pumice",
+        "netx": netx,
+        "inputs": "inputs.npz",
+        "samples": int(len(labels)),
+        "steps": int(spikes.shape[-1]),
+        "files": sorted(
+            ["model.pumice", "inputs.npz", "run.py", *(extra or {}), *([netx] if netx else [])]
+        ),
+    }
+    if netx is None:
+        manifest["netx_unavailable"] = netx_note
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    run_script = out / "run.py"
+    shutil.copyfile(Path(__file__).with_name("bundle_run.py"), run_script)
+    return run_script

@@ -1,0 +1,74 @@
+"""Deployment bundles: complete, run on the simulator from a fresh directory, clear on Loihi."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from graph_factory import random_graph
+
+from pumice.convert.emulator import emulate
+from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.deploy.bundle import write_bundle
+from pumice.errors import ModelError
+
+pytestmark = [pytest.mark.lava, pytest.mark.slow]
+
+
+def _run(script, *args, cwd):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [sys.executable, str(script), *args], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture()
+def bundle(tmp_path):
+    rng = np.random.default_rng(7)
+    graph = random_graph(rng, conv=False)
+    steps = 12
+    spikes = (rng.random((5, *graph.nodes[graph.input].shape, steps)) < 0.5).astype(np.uint8)
+    labels = rng.integers(0, 2, 5)
+    write_bundle(graph, tmp_path / "built", "loihi2", spikes, labels, {"mapping.json": {"a": 1}})
+    moved = tmp_path / "elsewhere" / "bundle"
+    shutil.copytree(tmp_path / "built", moved)  # the bundle does not depend on where it was made
+    return graph, spikes, labels, moved
+
+
+def test_bundle_runs_on_the_simulator_from_a_fresh_directory(bundle, tmp_path):
+    graph, spikes, labels, folder = bundle
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name in manifest["files"]:
+        assert (folder / name).is_file(), name
+    result = _run(folder / "run.py", "--target", "lava-sim", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    results = json.loads((folder / "results.json").read_text())
+    expected = emulate(graph, pad_for_latency(spikes), windows=layer_windows(graph, 12))
+    assert results["predictions"] == expected.predictions(graph.output).tolist()
+    assert results["samples"] == 5 and results["target"] == "lava-sim"
+
+
+def test_loihi_target_without_extension_says_what_is_missing(bundle, tmp_path):
+    *_, folder = bundle
+    result = _run(folder / "run.py", cwd=tmp_path)  # the manifest's target: loihi2
+    from lava.utils import loihi
+
+    if loihi.is_installed():
+        pytest.skip("lava-loihi is installed here")
+    assert result.returncode == 3
+    assert "lava-loihi" in result.stderr and "copy this folder" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (folder / "results.json").exists()
+
+
+def test_float_graph_is_refused(tmp_path):
+    from test_quantize import _float_net
+
+    with pytest.raises(ModelError, match="convert the model first"):
+        write_bundle(_float_net(np.random.default_rng(0)), tmp_path, "loihi2", None, None)
