@@ -1,4 +1,4 @@
-"""``pumice`` command line: train, convert, run, demo.
+"""``pumice`` command line: train, convert, run, map, report, demo.
 
 Every command calls a function of :mod:`pumice.pipeline`. Problems with the user's
 input end in a one-line ``pumice: error: ...`` and exit code 2, without a traceback.
@@ -111,6 +111,44 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     print(f"summary: {args.out / 'demo.json'}")
 
 
+def _cmd_map(args: argparse.Namespace) -> None:
+    import json
+
+    from pumice.atomic import atomic_write_text
+    from pumice.hardware_report import map_model
+
+    mapping = map_model(args.model, args.profile)
+    print(mapping.format_table())
+    if args.json is not None:
+        atomic_write_text(args.json, json.dumps(mapping.to_json(), indent=2) + "\n")
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    import json
+
+    from pumice.atomic import atomic_write_text
+    from pumice.convert.traffic import format_report, plot_report
+    from pumice.hardware_report import report_model
+
+    _, report = report_model(
+        args.model,
+        args.profile,
+        args.data,
+        root=args.root,
+        split=args.split,
+        samples=args.samples,
+        seed=args.seed,
+        backend=args.backend,
+        progress=not args.quiet,
+    )
+    print(format_report(report))
+    print(f"run {report['run_s']:.2f} s ({args.backend}), report {report['report_s']:.2f} s")
+    if args.json is not None:
+        atomic_write_text(args.json, json.dumps(report, indent=2) + "\n")
+    if args.png is not None:
+        plot_report(report, args.png)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pumice`` command."""
     from pathlib import Path
@@ -152,6 +190,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-rate", type=float, help="rate-coding maximum (default: training's)")
     run.add_argument("--json", type=Path, help="write the report here")
     run.set_defaults(func=_cmd_run)
+
+    map_ = commands.add_parser("map", help="assign a fixed-point model's neurons to cores")
+    map_.add_argument("model", type=Path)
+    map_.add_argument("--profile", required=True, help="loihi1, loihi2 or a .toml profile")
+    map_.add_argument("--json", type=Path, help="write the mapping here")
+    map_.set_defaults(func=_cmd_map)
+
+    report = commands.add_parser("report", help="per-core spike traffic and energy of a run")
+    report.add_argument("model", type=Path)
+    report.add_argument("--profile", required=True, help="loihi1, loihi2 or a .toml profile")
+    report.add_argument("--data", help="dataset name or .npz file (default: the training data)")
+    report.add_argument("--root", help="directory holding the dataset files")
+    report.add_argument("--split", default="test", choices=("train", "val", "test"))
+    report.add_argument("--samples", type=int, default=100, help="first N samples (default 100)")
+    report.add_argument("--seed", type=int, default=0, help="seed of the rate encoding")
+    report.add_argument("--backend", choices=BACKENDS, default="emulator")
+    report.add_argument("--json", type=Path, help="write the report here")
+    report.add_argument("--png", type=Path, help="save the traffic heatmap and spike raster here")
+    report.set_defaults(func=_cmd_report)
 
     demo = commands.add_parser("demo", help="train on digits, convert, run on emulator and Lava")
     demo.add_argument("--out", type=Path, default=Path("runs/demo"))

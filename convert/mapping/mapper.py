@@ -1,0 +1,215 @@
+"""Assign every neuron to a core: greedy, deterministic, each layer in contiguous ranges.
+
+Layers are placed in reverse graph order (output layer first): when a layer is placed its
+consumers already are, so its output axons, one per (neuron, destination range) pair, are
+known exactly. A layer's neurons, in :func:`neuron_order` (a (C, H, W) layer by bands of
+rows across all channels, so an input pixel reaches few cores), are cut into contiguous
+ranges, each as long as still fits a fresh core (galloping, then bisection: every resource
+grows with the range). When starting in the free room of the core opened last (holding the
+next layer's last range) saves the layer a fresh core, it starts there: so a small layer
+shares its consumer's core. Cores are then numbered in graph order of their first range and
+placed chip after chip, row-major on each chip's mesh.
+
+Counting, per core (nengo-loihi's ``LoihiBlock.utilization`` in nengo_loihi/block.py):
+
+- input axons: per range held, the distinct presynaptic neurons with at least one present
+  synapse onto it (nengo-loihi sums ``n_axons`` over the Synapse objects of a block);
+- output axons: per held neuron, the destination ranges it has a synapse onto (one Axon
+  per target Synapse there; a neuron of the output layer has none);
+- synaptic memory: per input axon, :func:`synapse_list_bits` of its synapses; a dense
+  (unpruned) FixedDense stores a weight for every neuron of the range (zeros included, no
+  index), a pruned FixedDense or a conv stores its present synapses, each with an index.
+  Weight bits: FixedDense's ``num_weight_bits`` (at most the profile's), a conv the
+  profile's ``weight_bits``. Conv weights are counted unrolled: no weight sharing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from pumice.convert.hardware import HardwareProfile
+from pumice.convert.ir import FixedDense, Graph
+from pumice.convert.mapping.core_map import RESOURCES, Core, Mapping, Segment, neuron_order
+from pumice.convert.mapping.errors import NeuronTooLargeError
+from pumice.convert.mapping.placement import chip_mesh, place
+from pumice.convert.mapping.synapse_memory import index_bits, synapse_list_bits
+from pumice.convert.mapping.synapses import LayerSynapses, layer_synapses
+
+#: How a single neuron's need for each resource is named in an error.
+_NEEDS = {
+    "input_axons": "input axons (its fan-in)",
+    "output_axons": "output axons",
+    "synaptic_memory_bits": "bits of synaptic memory",
+}
+
+
+@dataclasses.dataclass
+class _Layer:
+    """One layer's synapses and what its neuron ranges cost."""
+
+    synapses: LayerSynapses
+    #: Presynaptic index of every synapse, sorted by the position of its target.
+    pre: np.ndarray
+    #: The synapses onto position ``p`` are ``pre[ptr[p]:ptr[p + 1]]``.
+    ptr: np.ndarray
+    weight_bits: int
+    #: Cumulative output axons over the layer's positions (length n + 1).
+    out_cum: np.ndarray
+
+    def usage(self, start: int, stop: int) -> np.ndarray:
+        """Resources (in :data:`RESOURCES` order) of positions ``[start, stop)`` on one core."""
+        pre = self.pre[self.ptr[start] : self.ptr[stop]]
+        _, per_axon = np.unique(pre, return_counts=True)
+        if self.synapses.dense_storage:
+            memory = per_axon.size * int(synapse_list_bits(stop - start, self.weight_bits))
+        else:
+            bits = self.weight_bits + index_bits(stop - start)
+            memory = int(synapse_list_bits(per_axon, bits).sum())
+        outputs = int(self.out_cum[stop] - self.out_cum[start])
+        return np.array([stop - start, per_axon.size, outputs, memory], dtype=np.int64)
+
+
+@dataclasses.dataclass
+class _OpenCore:
+    segments: list[Segment]
+    used: np.ndarray
+
+
+def _weight_bits(synapses: LayerSynapses, profile: HardwareProfile) -> int:
+    if isinstance(synapses.node, FixedDense):
+        return min(int(synapses.node.num_weight_bits), profile.weight_bits)
+    return profile.weight_bits
+
+
+def _never_fits(layer: _Layer, neuron: int, limits: dict[str, int | None]) -> NeuronTooLargeError:
+    need = dict(zip(RESOURCES, layer.usage(neuron, neuron + 1).tolist(), strict=True))
+    resource = next(r for r in _NEEDS if limits[r] is not None and need[r] > limits[r])
+    name, limit, value = layer.synapses.layer, limits[resource], need[resource]
+    return NeuronTooLargeError(
+        name,
+        neuron,
+        resource,
+        limit,
+        value,
+        f"layer '{name}': neuron {neuron} needs {value} {_NEEDS[resource]}, more than one "
+        f"core's {limit} ({RESOURCES[resource]}), so it can never be mapped: narrow its "
+        f"input or add a layer in between",
+    )
+
+
+def _longest_fit(layer: _Layer, start: int, room: np.ndarray) -> int:
+    """The largest ``stop`` with neurons ``[start, stop)`` within ``room``; ``start`` if none."""
+    n = layer.synapses.n_post
+
+    def fits(stop: int) -> bool:
+        return bool((layer.usage(start, stop) <= room).all())
+
+    if not fits(start + 1):
+        return start
+    good, bad, step = start + 1, None, 1
+    while good < n:
+        probe = min(good + step, n)
+        if not fits(probe):
+            bad = probe
+            break
+        good, step = probe, 2 * step
+    if bad is None:
+        return good
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        good, bad = (middle, bad) if fits(middle) else (good, middle)
+    return good
+
+
+def _ranges(
+    layer: _Layer, room: np.ndarray, limits: dict[str, int | None], shared: np.ndarray | None
+) -> list[tuple[int, int]]:
+    """Greedy contiguous ranges over fresh cores; the first in ``shared`` room when given."""
+    ranges, start = [], 0
+    if shared is not None:
+        start = _longest_fit(layer, 0, shared)
+        ranges.append((0, start))
+    while start < layer.synapses.n_post:
+        stop = _longest_fit(layer, start, room)
+        if stop == start:
+            raise _never_fits(layer, start, limits)
+        ranges.append((start, stop))
+        start = stop
+    return ranges
+
+
+def _place_layer(
+    layer: _Layer, cores: list[_OpenCore], room: np.ndarray, limits: dict[str, int | None]
+) -> np.ndarray:
+    """Put the layer on ``cores`` (appending new ones); the open-core index of each position.
+
+    The layer starts in the free room of the core opened last only when that saves a core.
+    """
+    ranges = _ranges(layer, room, limits, None)
+    first = len(cores)
+    if cores:
+        shared = _ranges(layer, room, limits, room - cores[-1].used)
+        if shared[0][1] > 0 and len(shared) - 1 < len(ranges):
+            ranges, first = shared, len(cores) - 1
+    owner = np.empty(layer.synapses.n_post, dtype=np.int64)
+    for index, (start, stop) in enumerate(ranges, start=first):
+        if index == len(cores):
+            cores.append(_OpenCore([], np.zeros(len(RESOURCES), dtype=np.int64)))
+        cores[index].segments.append(Segment(layer.synapses.layer, start, stop))
+        cores[index].used += layer.usage(start, stop)
+        owner[start:stop] = index
+    return owner
+
+
+def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
+    """Assign every neuron of ``graph`` to a core of ``profile`` (see the module docstring).
+
+    Raises :class:`NeuronTooLargeError` naming the layer, the limit and the value when a single
+    neuron needs more than one core holds.
+    """
+    limits = {resource: getattr(profile, field) for resource, field in RESOURCES.items()}
+    room = np.array([np.iinfo(np.int64).max if v is None else v for v in limits.values()])
+    layers = layer_synapses(graph)
+    out_axons = {s.layer: np.zeros(s.n_post, dtype=np.int64) for s in layers}
+    cores: list[_OpenCore] = []
+    for synapses in reversed(layers):
+        order = neuron_order(graph.nodes[synapses.layer].shape)
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)
+        targets = position[synapses.post]
+        layer = _Layer(
+            synapses,
+            synapses.pre[np.argsort(targets, kind="stable")],
+            np.concatenate([[0], np.cumsum(np.bincount(targets, minlength=order.size))]),
+            _weight_bits(synapses, profile),
+            np.concatenate([[0], np.cumsum(out_axons[synapses.layer][order])]),
+        )
+        owner = _place_layer(layer, cores, room, limits)[position]
+        if synapses.source in out_axons:
+            pairs = np.unique(synapses.pre * len(cores) + owner[synapses.post])
+            out_axons[synapses.source] += np.bincount(pairs // len(cores), minlength=synapses.n_pre)
+    rank = {s.layer: i for i, s in enumerate(layers)}
+    for core in cores:
+        core.segments.sort(key=lambda s: rank[s.layer])
+    cores.sort(key=lambda c: (rank[c.segments[0].layer], c.segments[0].start))
+    placed = []
+    for core_id, core in enumerate(cores):
+        chip, x, y = place(core_id, profile)
+        usage = dict(zip(RESOURCES, core.used.tolist(), strict=True))
+        placed.append(Core(core_id, chip, x, y, tuple(core.segments), **usage))
+    notes = tuple(
+        f"{RESOURCES[r]} not given by profile {profile.name}: {r.replace('_', ' ')} not checked"
+        for r, limit in limits.items()
+        if limit is None
+    )
+    return Mapping(
+        profile=profile.name,
+        cores=tuple(placed),
+        limits=limits,
+        cores_per_chip=profile.cores_per_chip,
+        mesh=chip_mesh(profile),
+        shapes={s.layer: tuple(graph.nodes[s.layer].shape) for s in layers},
+        notes=notes,
+    )

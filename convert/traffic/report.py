@@ -1,0 +1,327 @@
+"""Per-core spike traffic of a run: spikes, messages, synaptic operations, hops, energy.
+
+Counting (every figure per core and per time step, summed or averaged over samples):
+
+- a spike of a neuron sends one message to every core holding a range it has a present
+  (nonzero) synapse onto, its own core included (one per output axon); input spikes enter
+  from outside the chip and count as messages received by the first layer's cores, with no
+  sending core and no hops;
+- a message costs the Manhattan distance between the two cores on their chip's mesh in
+  hops (east-west along columns, north-south along rows); a message to another chip is
+  counted as an inter-chip message instead, without hops;
+- a spike causes one synaptic operation per present synapse leaving its neuron, on the
+  destination core (stored zero weights of a dense layer are not counted);
+- every neuron is updated every step; an update is active when the neuron spikes or
+  receives a synaptic event that step (events arrive one step after the spike, Lava's
+  synaptic delay).
+
+Messages, hops and synaptic operations are attributed to the step of the spike. Each
+count is a product of a (samples x steps, neurons) spike matrix with a small
+(neurons, cores) incidence matrix, per layer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from pumice.convert.hardware import HardwareProfile
+from pumice.convert.ir import FixedConv2d, Graph
+from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
+from pumice.convert.tensor_ops import conv2d, delay_one_step, dense
+from pumice.convert.traffic.energy import energy_breakdown
+from pumice.errors import PumiceError
+
+#: Per-core counts, each per time step.
+QUANTITIES = (
+    "spikes_generated",
+    "messages_sent",
+    "messages_received",
+    "synaptic_ops",
+    "neuron_updates_active",
+    "mesh_hops_east_west",
+    "mesh_hops_north_south",
+    "inter_chip_messages_sent",
+)
+
+CONVENTIONS = [
+    "messages: one per spike per destination core (own core included); input spikes come "
+    "from outside: messages received by the first layer's cores, no sender, no hops",
+    "synaptic_ops: one per spike per nonzero synapse leaving its neuron, on the receiving core",
+    "mesh_hops: Manhattan distance on the chip mesh per message within a chip; messages "
+    "between chips are counted apart, without hops",
+    "neuron_updates: every neuron every step; active: spiked or received a synaptic event "
+    "that step",
+    "per-step figures: messages, hops and synaptic ops at the step of the spike; totals sum "
+    "over samples; per_inference divides by samples",
+]
+
+
+@dataclasses.dataclass
+class _Columns:
+    """Columns of one source's incidence matrix and the per-core counts they fill."""
+
+    matrix: list[np.ndarray] = dataclasses.field(default_factory=list)
+    #: (quantity, core ids) per block of columns, in matrix order.
+    targets: list[tuple[str, np.ndarray]] = dataclasses.field(default_factory=list)
+
+    def add(self, quantity: str, cores: np.ndarray, block: np.ndarray) -> None:
+        self.matrix.append(block)
+        self.targets.append((quantity, cores))
+
+
+def _one_hot(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cores, local = np.unique(owner, return_inverse=True)
+    hot = np.zeros((owner.size, cores.size), dtype=np.int64)
+    hot[np.arange(owner.size), local] = 1
+    return cores, hot
+
+
+def _source_columns(
+    source: str,
+    consumers: list[LayerSynapses],
+    mapping: Mapping,
+    place: np.ndarray,
+    n: int,
+) -> _Columns:
+    """Incidence columns of the input or a neuron layer: what its spikes add to each core."""
+    columns = _Columns()
+    sender = mapping.neuron_cores(source) if source in mapping.shapes else None
+    fan = {key: np.zeros(n, dtype=np.int64) for key in ("sent", "ew", "ns", "chips")}
+    for synapses in consumers:
+        owner = mapping.neuron_cores(synapses.layer)[synapses.post]
+        cores, local = np.unique(owner, return_inverse=True)
+        ops = np.bincount(synapses.pre * cores.size + local, minlength=n * cores.size)
+        ops = ops.reshape(n, cores.size)
+        reached = (ops > 0).astype(np.int64)
+        columns.add("messages_received", cores, reached)
+        columns.add("synaptic_ops", cores, ops)
+        fan["sent"] += reached.sum(axis=1)
+        if sender is not None:
+            chip, x, y = place[sender].T
+            to_chip, to_x, to_y = place[cores].T
+            same = chip[:, None] == to_chip[None, :]
+            fan["chips"] += (reached * ~same).sum(axis=1)
+            fan["ew"] += (reached * same * np.abs(x[:, None] - to_x[None, :])).sum(axis=1)
+            fan["ns"] += (reached * same * np.abs(y[:, None] - to_y[None, :])).sum(axis=1)
+    if sender is not None:
+        cores, hot = _one_hot(sender)
+        columns.add("spikes_generated", cores, hot)
+        columns.add("messages_sent", cores, hot * fan["sent"][:, None])
+        columns.add("inter_chip_messages_sent", cores, hot * fan["chips"][:, None])
+        if mapping.mesh is not None:
+            columns.add("mesh_hops_east_west", cores, hot * fan["ew"][:, None])
+            columns.add("mesh_hops_north_south", cores, hot * fan["ns"][:, None])
+    return columns
+
+
+def _count(spikes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``spikes @ matrix`` for 0/1 spikes (rows) and nonnegative integer counts, exactly."""
+    exact32 = matrix.sum(axis=0).max(initial=0) < (1 << 24)
+    dtype = np.float32 if exact32 else np.float64
+    return np.rint(spikes.astype(dtype) @ matrix.astype(dtype)).astype(np.int64)
+
+
+def _as_rows(train: np.ndarray) -> np.ndarray:
+    """(samples, *shape, steps) -> (samples, steps, neurons)."""
+    samples, steps = train.shape[0], train.shape[-1]
+    return train.reshape(samples, -1, steps).transpose(0, 2, 1)
+
+
+def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray) -> np.ndarray:
+    """Present synapses each neuron receives a spike on, per step: (samples, neurons, steps)."""
+    node = synapses.node
+    present = (node.weight != 0).astype(np.int64)
+    if isinstance(node, FixedConv2d):
+        events = conv2d(
+            present, source_train, node.stride, node.padding, node.dilation, node.groups
+        )
+    else:
+        rows = source_train.reshape(source_train.shape[0], -1, source_train.shape[-1])
+        events = dense(present, rows)
+    return events.reshape(events.shape[0], synapses.n_post, -1)
+
+
+def _check_trains(graph: Graph, mapping: Mapping, spikes: dict[str, np.ndarray]) -> None:
+    if set(mapping.shapes) != {name for name, _ in graph.neurons()}:
+        raise PumiceError("the mapping was made for another graph: map this graph first")
+    shapes = graph.shapes()
+    for name in (graph.input, *mapping.shapes):
+        if name not in spikes:
+            raise PumiceError(f"no spike trains for '{name}': record every neuron layer's spikes")
+        first = spikes[graph.input]
+        expected = (first.shape[0], *shapes[name], first.shape[-1])
+        if spikes[name].shape != expected:
+            raise PumiceError(
+                f"spike trains of '{name}' have shape {spikes[name].shape}; expected {expected}"
+            )
+
+
+def _raster(graph: Graph, spikes: dict[str, np.ndarray]) -> dict:
+    layers = {}
+    for name in (graph.input, *(n for n, _ in graph.neurons())):
+        neuron, step = np.nonzero(spikes[name][0].reshape(-1, spikes[name].shape[-1]))
+        layers[name] = {"neurons": int(spikes[name][0].size // spikes[name].shape[-1])}
+        layers[name] |= {"neuron": neuron.tolist(), "step": step.tolist()}
+    return {"sample": 0, "layers": layers}
+
+
+def traffic_report(
+    graph: Graph,
+    mapping: Mapping,
+    spikes: dict[str, np.ndarray],
+    profile: HardwareProfile,
+    batch_size: int = 64,
+) -> dict:
+    """Per-core traffic of spike trains on ``mapping`` (see the module docstring), as JSON.
+
+    ``spikes`` holds (samples, *shape, steps) 0/1 trains of the input node and of every
+    neuron layer, from one run.
+    """
+    _check_trains(graph, mapping, spikes)
+    samples, steps = spikes[graph.input].shape[0], spikes[graph.input].shape[-1]
+    n_cores = len(mapping.cores)
+    place = np.array([[c.chip, c.x or 0, c.y or 0] for c in mapping.cores], dtype=np.int64)
+    layers = layer_synapses(graph)
+    plans = {
+        source: _source_columns(
+            source,
+            [s for s in layers if s.source == source],
+            mapping,
+            place,
+            int(np.prod(spikes[source].shape[1:-1])),
+        )
+        for source in (graph.input, *mapping.shapes)
+    }
+    matrices = {source: np.concatenate(plan.matrix, axis=1) for source, plan in plans.items()}
+    hot = {s.layer: _one_hot(mapping.neuron_cores(s.layer)) for s in layers}
+    per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
+    core_peak = np.zeros(n_cores, dtype=np.int64)
+    network_peak = input_messages = 0
+    for start in range(0, samples, batch_size):
+        batch = {name: train[start : start + batch_size] for name, train in spikes.items()}
+        counts = {
+            q: np.zeros((len(batch[graph.input]), steps, n_cores), np.int64) for q in QUANTITIES
+        }
+        for source, plan in plans.items():
+            rows = _as_rows(batch[source])
+            result = _count(rows.reshape(-1, rows.shape[-1]), matrices[source])
+            result = result.reshape(*rows.shape[:2], -1)
+            column = 0
+            for (quantity, cores), block in zip(plan.targets, plan.matrix, strict=True):
+                part = result[..., column : column + block.shape[1]]
+                counts[quantity][..., cores] += part
+                if source == graph.input and quantity == "messages_received":
+                    input_messages += int(part.sum())
+                column += block.shape[1]
+        for synapses in layers:
+            events = delay_one_step(_synaptic_events(synapses, batch[synapses.source]))
+            fired = batch[synapses.layer].reshape(events.shape)
+            active = ((events > 0) | (fired > 0)).transpose(0, 2, 1)
+            cores, one_hot = hot[synapses.layer]
+            rows = active.reshape(-1, active.shape[-1])
+            counts["neuron_updates_active"][..., cores] += _count(rows, one_hot).reshape(
+                *active.shape[:2], -1
+            )
+        for quantity, count in counts.items():
+            per_step[quantity] += count.sum(axis=0)
+        received = counts["messages_received"]
+        core_peak = np.maximum(core_peak, received.max(axis=(0, 1)))
+        network_peak = max(network_peak, int(received.sum(axis=2).max(initial=0)))
+    return _assemble(
+        graph, mapping, profile, spikes, per_step, core_peak, network_peak, input_messages
+    )
+
+
+def _assemble(
+    graph: Graph,
+    mapping: Mapping,
+    profile: HardwareProfile,
+    spikes: dict[str, np.ndarray],
+    per_step: dict[str, np.ndarray],
+    core_peak: np.ndarray,
+    network_peak: int,
+    input_messages: int,
+) -> dict:
+    """The report's JSON from the per-step, per-core sums."""
+    samples, steps = spikes[graph.input].shape[0], spikes[graph.input].shape[-1]
+    has_mesh = mapping.mesh is not None
+    total = {q: int(counts.sum()) for q, counts in per_step.items()}
+    neurons = np.array([core.neurons for core in mapping.cores], dtype=np.int64)
+    totals = {
+        "spikes_total": total["spikes_generated"],
+        "input_spikes_total": int(spikes[graph.input].sum(dtype=np.int64)),
+        "messages_total": total["messages_received"],
+        "input_messages_total": input_messages,
+        "synaptic_ops_total": total["synaptic_ops"],
+        "neuron_updates_total": int(neurons.sum()) * steps * samples,
+        "neuron_updates_active_total": total["neuron_updates_active"],
+        "mesh_hops_total": total["mesh_hops_east_west"] + total["mesh_hops_north_south"],
+        "mesh_hops_east_west_total": total["mesh_hops_east_west"],
+        "mesh_hops_north_south_total": total["mesh_hops_north_south"],
+        "inter_chip_messages_total": total["inter_chip_messages_sent"],
+    }
+    if not has_mesh:
+        for key in ("mesh_hops_total", "mesh_hops_east_west_total", "mesh_hops_north_south_total"):
+            totals[key] = None
+    per_inference = {k: None if v is None else v / samples for k, v in totals.items()}
+    breakdown, notes = energy_breakdown(per_inference, profile)
+    if not has_mesh:
+        notes.append(f"profile {profile.name} gives no mesh size: hops not counted")
+    notes.append(f"profile {profile.name} gives no per-operation timings: no latency estimate")
+    per_core = []
+    for core in mapping.cores:
+        i = core.core
+        record = {
+            "core": i,
+            "chip": core.chip,
+            "x": core.x,
+            "y": core.y,
+            "segments": [str(s) for s in core.segments],
+            "neurons": core.neurons,
+            "spikes_generated_total": int(per_step["spikes_generated"][:, i].sum()),
+            "messages_sent_total": int(per_step["messages_sent"][:, i].sum()),
+            "messages_received_total": int(per_step["messages_received"][:, i].sum()),
+            "synaptic_ops_total": int(per_step["synaptic_ops"][:, i].sum()),
+            "neuron_updates_total": core.neurons * steps * samples,
+            "neuron_updates_active_total": int(per_step["neuron_updates_active"][:, i].sum()),
+            "mesh_hops_sent_total": int(
+                per_step["mesh_hops_east_west"][:, i].sum()
+                + per_step["mesh_hops_north_south"][:, i].sum()
+            )
+            if has_mesh
+            else None,
+            "inter_chip_messages_sent_total": int(per_step["inter_chip_messages_sent"][:, i].sum()),
+            "peak_messages_received_per_step": int(core_peak[i]),
+            "per_step_mean": {
+                q: (per_step[q][:, i] / samples).tolist()
+                for q in (
+                    "spikes_generated",
+                    "messages_sent",
+                    "messages_received",
+                    "synaptic_ops",
+                    "neuron_updates_active",
+                )
+            },
+        }
+        per_core.append(record)
+    return {
+        "profile": profile.name,
+        "samples": samples,
+        "steps": steps,
+        "cores_used": len(mapping.cores),
+        "chips_used": mapping.chips,
+        **totals,
+        "per_inference": per_inference,
+        "peak_messages_per_step": network_peak,
+        "peak_core_messages_per_step": int(core_peak.max(initial=0)),
+        "peak_core": int(core_peak.argmax()),
+        "energy_per_inference_j": None if breakdown is None else sum(breakdown.values()),
+        "energy_breakdown_per_inference_j": breakdown,
+        "latency_per_step_s": None,
+        "conventions": CONVENTIONS,
+        "notes": notes,
+        "per_core": per_core,
+        "spike_raster": _raster(graph, spikes),
+    }
