@@ -1,7 +1,8 @@
-"""``pumice`` command line: train, convert, run, map, report, demo.
+"""``pumice`` command line: train, convert, run, map, report, deploy, demo.
 
-Every command calls a function of :mod:`pumice.pipeline`. Problems with the user's
-input end in a one-line ``pumice: error: ...`` and exit code 2, without a traceback.
+Every command calls a Python function (:mod:`pumice.pipeline`, :mod:`pumice.conversion`,
+:mod:`pumice.hardware_report`, :mod:`pumice.deployment`). Problems with the user's input
+end in a one-line ``pumice: error: ...`` and exit code 2, without a traceback.
 """
 
 from __future__ import annotations
@@ -149,6 +150,29 @@ def _cmd_report(args: argparse.Namespace) -> None:
         plot_report(report, args.png)
 
 
+def _cmd_deploy(args: argparse.Namespace) -> None:
+    from pumice.deployment import deploy_model
+
+    manifest = deploy_model(
+        args.model,
+        args.out,
+        args.target,
+        data=args.data,
+        root=args.root,
+        samples=args.samples,
+        run=args.run,
+    )
+    rows = [("bundle", str(args.out)), ("target", manifest["target"])]
+    rows += [("files", ", ".join(manifest["files"])), ("samples", str(manifest["samples"]))]
+    if "results" in manifest:
+        results = manifest["results"]
+        rows += [
+            ("accuracy", f"{results['accuracy']:.4f}"),
+            ("spikes/neuron", _spikes(results["spikes_per_neuron"])),
+        ]
+    print(_table(rows))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pumice`` command."""
     from pathlib import Path
@@ -209,6 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", type=Path, help="write the report here")
     report.add_argument("--png", type=Path, help="save the traffic heatmap and spike raster here")
     report.set_defaults(func=_cmd_report)
+
+    deploy = commands.add_parser("deploy", help="write a bundle that runs on Loihi 2 or Lava")
+    deploy.add_argument("model", type=Path, help="fixed-point model")
+    deploy.add_argument("--target", choices=("loihi2", "lava-sim"), default="loihi2")
+    deploy.add_argument("--out", type=Path, required=True, help="bundle directory")
+    deploy.add_argument("--data", help="dataset of the bundled inputs (default: training data)")
+    deploy.add_argument("--root", help="directory holding the dataset files")
+    deploy.add_argument("--samples", type=int, default=20, help="test samples to bundle")
+    deploy.add_argument("--run", action="store_true", help="run the bundle now")
+    deploy.set_defaults(func=_cmd_deploy)
 
     demo = commands.add_parser("demo", help="train on digits, convert, run on emulator and Lava")
     demo.add_argument("--out", type=Path, default=Path("runs/demo"))

@@ -72,3 +72,27 @@ def test_float_graph_is_refused(tmp_path):
 
     with pytest.raises(ModelError, match="convert the model first"):
         write_bundle(_float_net(np.random.default_rng(0)), tmp_path, "loihi2", None, None)
+
+
+def test_deploy_command_runs_on_the_simulator_and_explains_loihi(tmp_path, capsys):
+    from test_cli_convert import _digits_model
+
+    from pumice.cli import main
+
+    _digits_model(tmp_path / "m.pumice", np.random.default_rng(0))
+    assert (
+        main(["-q", "convert", str(tmp_path / "m.pumice"), "--out", str(tmp_path / "f.pumice")])
+        == 0
+    )
+    args = ["-q", "deploy", str(tmp_path / "f.pumice"), "--samples", "6", "--run"]
+    assert main([*args, "--target", "lava-sim", "--out", str(tmp_path / "sim")]) == 0
+    assert "accuracy" in capsys.readouterr().out
+    mapping = json.loads((tmp_path / "sim" / "mapping.json").read_text())
+    assert mapping["cores"]
+    assert json.loads((tmp_path / "sim" / "results.json").read_text())["samples"] == 6
+    from lava.utils import loihi
+
+    if not loihi.is_installed():
+        assert main([*args, "--target", "loihi2", "--out", str(tmp_path / "hw")]) == 2
+        assert "lava-loihi" in capsys.readouterr().err
+        assert (tmp_path / "hw" / "run.py").is_file()  # the bundle is there, ready to copy
