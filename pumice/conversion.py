@@ -124,6 +124,9 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
         changes = f"{config.bits}-bit weights, {how}: " + ", ".join(
             f"{name} {step}" for name, step in chosen.items()
         )
+        clipped = {n: c for n, c in fixed.metadata["quantization"]["saturated"].items() if c}
+        if clipped:
+            changes += "; saturated: " + ", ".join(f"{n} {c}" for n, c in clipped.items())
         if spikes is not None:
             report["quantization"] = quantization_report(graph, fixed, spikes)
         record("quantize", fixed, changes, accuracy(fixed))

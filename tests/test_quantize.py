@@ -141,3 +141,16 @@ def test_decay_rounds_toward_zero(state, factor):
     exact = state * factor / 4096
     assert abs(result) <= abs(exact) < abs(result) + 1
     assert result == -int(la.decay(np.array(-state), factor))
+
+
+def test_saturation_is_counted():
+    rng = np.random.default_rng(5)
+    graph = _float_net(rng)
+    big = graph.nodes["dense1_synapse"].weight.copy()
+    big[0, :3] = [9.0, -9.0, 5.0]  # beyond 254/64 = 3.97: must saturate
+    graph.nodes["dense1_synapse"] = type(graph.nodes["dense1_synapse"])(big)
+    fixed, _ = PASSES["quantize"]().apply(graph)
+    saturated = fixed.metadata["quantization"]["saturated"]
+    assert saturated["dense1_synapse"] == 3
+    assert saturated["conv1_synapse"] == 0 or graph.nodes["conv1_synapse"].weight.max() > 3.9
+    assert saturated["dense1"] == 0

@@ -99,6 +99,13 @@ def _float_weight(node, channels: int) -> np.ndarray:
 _SYNAPSES = {Dense: _dense, Conv2d: _conv, SumPool2d: _pool}
 
 
+def _saturated(values: np.ndarray, step: int, kept: np.ndarray) -> int:
+    """How many values the integer range clipped (rounded value differs from the one kept)."""
+    return int(
+        np.count_nonzero(np.round(np.asarray(values, dtype=np.float64) / step) * step != kept)
+    )
+
+
 def _lif(name: str, node: CubaLIF, scale: int) -> FixedCubaLIF:
     vth = int(node.threshold * scale)
     if not 0 <= vth <= _VTH_MAX:
@@ -160,13 +167,19 @@ class QuantizeToLoihi:
 
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
         weights = self.synapse_weights(graph)
-        nodes, changed = {}, False
+        shapes = graph.shapes()
+        nodes, changed, saturated = {}, False, {}
         for name, node in graph.nodes.items():
             if name in weights:
                 integer, step = weights[name]
+                channels = shapes[graph.predecessor(name)][0]
+                scaled = np.asarray(_float_weight(node, channels)) * self.scale
+                saturated[name] = _saturated(scaled, step, integer)
                 node = _SYNAPSES[type(node)](node, integer, self.weight_bits, step)
             elif isinstance(node, CubaLIF):
+                bias = np.asarray(node.bias, dtype=np.float64) * self.scale
                 node = _lif(name, node, self.scale)
+                saturated[name] = _saturated(bias, 1, node.bias_mant)
             else:
                 nodes[name] = node
                 continue
@@ -179,6 +192,8 @@ class QuantizeToLoihi:
                 "scale": self.scale,
                 "weight_bits": self.weight_bits,
                 "steps": {name: step for name, (_, step) in weights.items()},
+                # weights (synapse nodes) and biases (neuron nodes) the range clipped
+                "saturated": saturated,
             },
         }
         return fixed, changed
