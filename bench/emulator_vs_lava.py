@@ -60,7 +60,9 @@ def main() -> None:
     graph = load_graph(args.model) if args.model else random_784_500_10(0)
     test = load_splits("fashion-mnist").test
     subset = test.subset(np.arange(max(args.lava_samples, args.emulator_samples)))
-    spikes = pad_for_latency(as_spikes(subset, args.steps, seed=0).reshape(len(subset), 784, -1))
+    in_shape = graph.nodes[graph.input].shape
+    spikes = as_spikes(subset, args.steps, seed=0).reshape(len(subset), *in_shape, -1)
+    spikes = pad_for_latency(spikes)
     windows = layer_windows(graph, args.steps)
     few = spikes[: args.lava_samples]
 

@@ -63,6 +63,16 @@ def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_sta
     return out
 
 
+def check_input(graph: Graph, spikes: np.ndarray) -> None:
+    """Raise :class:`ModelError` unless ``spikes`` is (samples, *graph input shape, steps)."""
+    expected = tuple(graph.nodes[graph.input].shape)
+    if tuple(spikes.shape[1:-1]) != expected:
+        raise ModelError(
+            f"input spikes have shape {tuple(spikes.shape[1:-1])} per step; "
+            f"the model expects {expected}"
+        )
+
+
 def emulate(
     graph: Graph,
     spikes: np.ndarray,
@@ -78,12 +88,7 @@ def emulate(
     ``counts`` sum each neuron's spikes over ``windows[name]`` (run steps
     ``[start, stop)``), or over the whole run where no window is given.
     """
-    expected = tuple(graph.nodes[graph.input].shape)
-    if tuple(spikes.shape[1:-1]) != expected:
-        raise ModelError(
-            f"input spikes have shape {tuple(spikes.shape[1:-1])} per step; "
-            f"the model expects {expected}"
-        )
+    check_input(graph, spikes)
     parts = []
     starts = range(0, len(spikes), batch_size)
     for start in tqdm(starts, desc="emulate", unit="batch", disable=not progress):

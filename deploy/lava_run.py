@@ -12,7 +12,7 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from tqdm.auto import tqdm
 
-from pumice.convert.emulator import Emulation
+from pumice.convert.emulator import Emulation, check_input
 from pumice.convert.ir import Graph
 from pumice.deploy.lava_network import build_lava_network, swap_map_layout
 
@@ -47,6 +47,7 @@ def run_on_lava(
     CPU simulator, ``Loihi2SimCfg(select_tag="fixed_pt")``; pass ``Loihi2HwCfg()`` for a
     Loihi 2 board (needs Intel's lava-loihi extension).
     """
+    check_input(graph, spikes)
     samples, steps = spikes.shape[0], spikes.shape[-1]
     net = build_lava_network(graph, spikes, record_state=record_state)
     run_cfg = run_cfg or Loihi2SimCfg(select_tag="fixed_pt")
