@@ -40,22 +40,26 @@ def run_on_lava(
     windows: dict[str, tuple[int, int]] | None = None,
     progress: bool = False,
     run_cfg=None,
+    reset: bool = True,
 ) -> Emulation:
     """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava.
 
     Same contract as :func:`pumice.convert.emulator.emulate`. ``run_cfg`` defaults to the
     CPU simulator, ``Loihi2SimCfg(select_tag="fixed_pt")``; pass ``Loihi2HwCfg()`` for a
-    Loihi 2 board (needs Intel's lava-loihi extension).
+    Loihi 2 board (needs Intel's lava-loihi extension). ``reset=False`` plays all samples
+    in one uninterrupted run without resetting state between them (Lava's raw speed, for
+    benchmarks; later samples then start from the previous one's state).
     """
     check_input(graph, spikes)
     samples, steps = spikes.shape[0], spikes.shape[-1]
     net = build_lava_network(graph, spikes, record_state=record_state)
     run_cfg = run_cfg or Loihi2SimCfg(select_tag="fixed_pt")
     anchor = net.source
+    runs, run_steps = (samples, steps) if reset else (1, samples * steps)
     try:
-        for sample in tqdm(range(samples), desc="lava", unit="sample", disable=not progress):
-            anchor.run(condition=RunSteps(num_steps=steps), run_cfg=run_cfg)
-            if sample + 1 == samples:
+        for sample in tqdm(range(runs), desc="lava", unit="run", disable=not progress):
+            anchor.run(condition=RunSteps(num_steps=run_steps), run_cfg=run_cfg)
+            if sample + 1 == runs:
                 break
             for name, lif in net.neurons.items():
                 zeros = np.zeros(net.shapes[name][::-1])
