@@ -20,6 +20,7 @@ from lava.proc.monitor.process import Monitor
 from lava.proc.sparse.process import Sparse
 from scipy.sparse import csr_matrix
 
+from pumice.convert.emulator import check_input
 from pumice.convert.ir import (
     NO_LEAK,
     FixedConv2d,
@@ -124,6 +125,7 @@ def build_lava_network(
     """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps) back to back."""
     if graph.domain() != "fixed":
         raise ModelError("the Lava backend runs fixed-point graphs only: convert the model first")
+    check_input(graph, spikes)
     shapes = graph.shapes()
     samples, steps = spikes.shape[0], spikes.shape[-1]
     total_steps = samples * steps

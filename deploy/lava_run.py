@@ -12,7 +12,7 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from tqdm.auto import tqdm
 
-from pumice.convert.emulator import Emulation, check_input
+from pumice.convert.emulator import Emulation
 from pumice.convert.ir import Graph
 from pumice.deploy.lava_network import build_lava_network, swap_map_layout
 
@@ -50,7 +50,6 @@ def run_on_lava(
     in one uninterrupted run without resetting state between them (Lava's raw speed, for
     benchmarks; later samples then start from the previous one's state).
     """
-    check_input(graph, spikes)
     samples, steps = spikes.shape[0], spikes.shape[-1]
     net = build_lava_network(graph, spikes, record_state=record_state)
     run_cfg = run_cfg or Loihi2SimCfg(select_tag="fixed_pt")
