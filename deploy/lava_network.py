@@ -32,6 +32,7 @@ from pumice.convert.ir import (
     Input,
 )
 from pumice.deploy.processes.shift_leak_lif.process import ShiftLeakLIF
+from pumice.deploy.processes.spike_counter.process import SpikeCounter
 from pumice.errors import ModelError
 
 
@@ -54,7 +55,8 @@ class LavaNetwork:
     source: SpikeSource
     synapses: dict[str, AbstractProcess]
     neurons: dict[str, LIF | ShiftLeakLIF]
-    sinks: dict[str, SpikeSink]
+    #: Per neuron node: a ring buffer of its spike trains, or a SpikeCounter of its counts.
+    sinks: dict[str, SpikeSink | SpikeCounter]
     monitors: dict[str, dict[str, Monitor]]
     shapes: dict[str, tuple[int, ...]]
 
@@ -120,9 +122,18 @@ def _neuron(node: FixedCubaLIF | FixedShiftLIF, ir_shape: tuple[int, ...]):
 
 
 def build_lava_network(
-    graph: Graph, spikes: np.ndarray, *, record_state: bool = False
+    graph: Graph,
+    spikes: np.ndarray,
+    *,
+    record_spikes: bool = True,
+    record_state: bool = False,
+    windows: dict[str, tuple[int, int]] | None = None,
 ) -> LavaNetwork:
-    """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps) back to back."""
+    """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps) back to back.
+
+    With ``record_spikes`` every neuron node gets a ring buffer of its whole spike train;
+    otherwise a :class:`SpikeCounter` of its spikes per sample over ``windows[name]``.
+    """
     if graph.domain() != "fixed":
         raise ModelError("the Lava backend runs fixed-point graphs only: convert the model first")
     check_input(graph, spikes)
@@ -156,7 +167,13 @@ def build_lava_network(
             proc = _neuron(node, shapes[name])
             out_port = proc.s_out
             shape = tuple(shapes[name][::-1])
-            sink = SpikeSink(shape=shape, buffer=total_steps)
+            if record_spikes:
+                sink = SpikeSink(shape=shape, buffer=total_steps)
+            else:
+                start, stop = (windows or {}).get(name, (0, steps))
+                sink = SpikeCounter(
+                    shape=shape, samples=samples, steps=steps, start=start, stop=stop
+                )
             proc.s_out.connect(sink.a_in)
             sinks[name] = sink
             neurons[name] = proc

@@ -44,14 +44,18 @@ def run_on_lava(
 ) -> Emulation:
     """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava.
 
-    Same contract as :func:`pumice.convert.emulator.emulate`. ``run_cfg`` defaults to the
-    CPU simulator, ``Loihi2SimCfg(select_tag="fixed_pt")``; pass ``Loihi2HwCfg()`` for a
-    Loihi 2 board (needs Intel's lava-loihi extension). ``reset=False`` plays all samples
-    in one uninterrupted run without resetting state between them (Lava's raw speed, for
-    benchmarks; later samples then start from the previous one's state).
+    Same contract as :func:`pumice.convert.emulator.emulate`. Without ``record_spikes``,
+    spikes are counted inside Lava (reading whole trains back is Lava's slowest part).
+    ``run_cfg`` defaults to the CPU simulator, ``Loihi2SimCfg(select_tag="fixed_pt")``;
+    pass ``Loihi2HwCfg()`` for a Loihi 2 board (needs Intel's lava-loihi extension).
+    ``reset=False`` plays all samples in one uninterrupted run without resetting state
+    between them (Lava's raw speed, for benchmarks; later samples then start from the
+    previous one's state).
     """
     samples, steps = spikes.shape[0], spikes.shape[-1]
-    net = build_lava_network(graph, spikes, record_state=record_state)
+    net = build_lava_network(
+        graph, spikes, record_spikes=record_spikes, record_state=record_state, windows=windows
+    )
     run_cfg = run_cfg or Loihi2SimCfg(select_tag="fixed_pt")
     anchor = net.source
     runs, run_steps = (samples, steps) if reset else (1, samples * steps)
@@ -67,10 +71,24 @@ def run_on_lava(
             for proc in net.synapses.values():
                 buffer = proc.a_buff if hasattr(proc, "a_buff") else proc.a_buf
                 buffer.set(np.zeros(buffer.shape))
-        trains = {
-            name: _from_lava(sink.data.get(), samples, steps, net.shapes[name]).astype(np.uint8)
-            for name, sink in net.sinks.items()
-        }
+        if record_spikes:
+            trains = {
+                name: _from_lava(sink.data.get(), samples, steps, net.shapes[name]).astype(np.uint8)
+                for name, sink in net.sinks.items()
+            }
+            windows = windows or {}
+            counts = {
+                name: train[..., slice(*windows.get(name, (0, steps)))].sum(axis=-1, dtype=np.int64)
+                for name, train in trains.items()
+            }
+        else:
+            trains = None
+            counts = {
+                name: swap_map_layout(
+                    np.moveaxis(counter.counts.get(), -1, 0), 1, len(net.shapes[name])
+                ).astype(np.int64)
+                for name, counter in net.sinks.items()
+            }
         u = v = None
         if record_state:
             u, v = (
@@ -84,9 +102,4 @@ def run_on_lava(
             )
     finally:
         anchor.stop()
-    windows = windows or {}
-    counts = {
-        name: train[..., slice(*windows.get(name, (0, steps)))].sum(axis=-1, dtype=np.int64)
-        for name, train in trains.items()
-    }
-    return Emulation(counts=counts, spikes=trains if record_spikes else None, u=u, v=v)
+    return Emulation(counts=counts, spikes=trains, u=u, v=v)
