@@ -1,10 +1,13 @@
 """Quantise with per-layer weight steps searched on calibration data.
 
 For each synapse in order, the search tries the max-abs step and finer ones (which clip
-the largest weights but resolve the rest better) and keeps the step whose layer spike
-counts come closest to the float graph's on the calibration spikes, with the steps of
-earlier layers already fixed. The result is the fixed-point graph; its metadata lists
-the chosen steps and the error of each candidate.
+the largest weights but resolve the rest better), with the steps of earlier layers
+already fixed and later layers at their default steps. It keeps the step whose network
+predictions agree most with the float graph's on the calibration spikes, and among
+equals the one whose layer spike counts come closest to the float layer's (agreement
+comes first so that a step that silences a layer, whose count error can be small when
+the float layer fires sparsely, is not chosen). The result is the fixed-point graph; its
+metadata lists the chosen steps and both scores of each candidate.
 """
 
 from __future__ import annotations
@@ -49,16 +52,18 @@ class CalibrateQuantize:
     #: How many steps to try per layer: the max-abs step and that many - 1 halvings.
     candidates: int = 4
 
-    def _counts(self, graph: Graph) -> dict[str, np.ndarray]:
+    def _run(self, graph: Graph):
         steps = self.spikes.shape[-1]
         padded = pad_for_latency(self.spikes)
-        return emulate(graph, padded, windows=layer_windows(graph, steps)).counts
+        return emulate(graph, padded, windows=layer_windows(graph, steps))
 
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
-        reference = self._counts(graph)
+        reference_run = self._run(graph)
+        reference = reference_run.counts
+        reference_predictions = reference_run.predictions(graph.output)
         base = QuantizeToLoihi(scale=self.scale, weight_bits=self.weight_bits)
         chosen: dict[str, int] = {}
-        search: dict[str, dict[int, float]] = {}
+        search: dict[str, dict[int, tuple[float, float]]] = {}
         for name, (_, _) in base.synapse_weights(graph).items():
             neuron = _neuron_after(graph, name)
             node = graph.nodes[name]
@@ -69,19 +74,24 @@ class CalibrateQuantize:
             options = {max(widest >> j, 1) for j in range(self.candidates)}
             if self.weight_bits == 8:
                 options.add(SLAYER_STEP)
-            errors = {}
+            scores = {}
             for step in sorted(options, reverse=True):
                 trial = dataclasses.replace(base, steps={**chosen, name: step})
-                counts = self._counts(trial.apply(graph)[0])[neuron]
-                errors[step] = float(np.abs(counts - reference[neuron]).mean())
-            chosen[name] = min(errors, key=errors.get)
-            search[name] = errors
+                run = self._run(trial.apply(graph)[0])
+                agreement = float((run.predictions(graph.output) == reference_predictions).mean())
+                error = float(np.abs(run.counts[neuron] - reference[neuron]).mean())
+                scores[step] = (agreement, error)
+            chosen[name] = max(scores, key=lambda step: (scores[step][0], -scores[step][1]))
+            search[name] = scores
         fixed, changed = dataclasses.replace(base, steps=chosen).apply(graph)
         fixed.metadata["quantization"]["calibration"] = {
             "samples": int(len(self.spikes)),
-            "mean_abs_count_error_per_step": {
-                name: {str(step): err for step, err in errs.items()}
-                for name, errs in search.items()
+            "per_step": {
+                name: {
+                    str(step): {"prediction_agreement": agree, "mean_abs_count_error": err}
+                    for step, (agree, err) in scores.items()
+                }
+                for name, scores in search.items()
             },
         }
         return fixed, changed
