@@ -18,11 +18,13 @@ from pumice.convert.hardware import (
 )
 from pumice.convert.hardware.synapse_stats import max_fan_in, significant_weight_bits
 from pumice.convert.ir import (
+    NO_LEAK,
     CubaLIF,
     Dense,
     FixedConv2d,
     FixedCubaLIF,
     FixedDense,
+    FixedShiftLIF,
     Flatten,
     Graph,
     Input,
@@ -224,3 +226,26 @@ def test_significant_weight_bits():
     assert significant_weight_bits(np.array([2, -256]), 8) == 8
     assert significant_weight_bits(np.array([16, 32]), 8) == 4
     assert significant_weight_bits(np.zeros(3, int), 8) == 0
+
+
+def test_shift_leak_neurons_get_threshold_and_bias_checks():
+    graph = Graph.chain(
+        [
+            ("input", Input((2,))),
+            ("dense1_synapse", FixedDense(np.ones((2, 2), dtype=np.int64) * 2)),
+            (
+                "dense1",
+                FixedShiftLIF(
+                    shape=(2,),
+                    shift_u=np.array(2),
+                    shift_v=np.array(NO_LEAK),
+                    vth=1 << 18,
+                    bias_mant=np.array([5000, 0]),
+                    bias_exp=0,
+                ),
+            ),
+        ]
+    )
+    rules = {(v.layer, v.rule) for v in check_graph(graph, load_profile("loihi1")).violations}
+    assert ("dense1", "threshold") in rules
+    assert ("dense1", "bias_mant") in rules

@@ -23,10 +23,12 @@ from pumice.convert.hardware.synapse_stats import (
     max_fan_in,
     significant_weight_bits,
 )
-from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Graph, Node
+from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, FixedShiftLIF, Graph, Node
 from pumice.convert.lava_arithmetic import sign_mode
 from pumice.errors import PumiceError
 
+#: Neuron kinds with a threshold and a bias mantissa/exponent.
+_THRESHOLD_NEURONS = (FixedCubaLIF, FixedShiftLIF)
 #: Lava's Conv sums in float32, whose integers are exact up to 2**24.
 FLOAT32_EXACT = 1 << 24
 
@@ -216,7 +218,7 @@ def threshold_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """``vth`` fits the profile's (unsigned) threshold bits."""
     high = (1 << profile.threshold_bits) - 1
     found = []
-    for name, node in _nodes(graph, (FixedCubaLIF,)):
+    for name, node in _nodes(graph, _THRESHOLD_NEURONS):
         found += _outside(name, "threshold", "vth", node.vth, 0, high)
     return found
 
@@ -226,7 +228,7 @@ def bias_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Bias mantissas fit the profile's signed bits; the bias exponent lies in its range."""
     half = 1 << (profile.bias_mant_bits - 1)
     found = []
-    for name, node in _nodes(graph, (FixedCubaLIF,)):
+    for name, node in _nodes(graph, _THRESHOLD_NEURONS):
         found += _outside(name, "bias_mant", "bias_mant", node.bias_mant, -half, half - 1)
         found += _outside(
             name, "bias_exp", "bias_exp", node.bias_exp, profile.bias_exp_min, profile.bias_exp_max
