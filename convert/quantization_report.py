@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from pumice.convert.emulator import emulate
-from pumice.convert.ir import FixedConv2d, FixedDense, Graph, SumPool2d
+from pumice.convert.ir import FixedConv2d, FixedDense, Graph
 from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.passes.quantize import float_synapse_weights
 
 
 def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
@@ -14,20 +15,15 @@ def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
     return node.weight.astype(np.float64) * 2.0**node.weight_exp
 
 
-def _float_weight(node, like: np.ndarray) -> np.ndarray:
-    if isinstance(node, SumPool2d):
-        return np.full(like.shape, node.weight)
-    return np.asarray(node.weight, dtype=np.float64)
-
-
 def quantization_report(float_graph: Graph, fixed_graph: Graph, spikes: np.ndarray) -> dict:
     """Per synapse: weight error; per neuron: spike agreement on ``spikes`` (samples, ..., T)."""
     scale = fixed_graph.metadata.get("quantization", {}).get("scale", 64)
     layers: dict[str, dict] = {}
+    float_weights = float_synapse_weights(float_graph)
     for name, node in fixed_graph.nodes.items():
         if isinstance(node, FixedDense | FixedConv2d):
             fixed = _fixed_weight(node) / scale
-            reference = _float_weight(float_graph.nodes[name], fixed)
+            reference = float_weights[name]
             error = fixed - reference
             layers[name] = {
                 "weight_rms_error": float(np.sqrt(np.mean(error**2))),

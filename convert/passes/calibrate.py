@@ -24,6 +24,7 @@ from pumice.convert.passes.quantize import (
     SLAYER_SCALE,
     SLAYER_STEP,
     QuantizeToLoihi,
+    float_synapse_weights,
     max_abs_step,
 )
 from pumice.errors import ModelError
@@ -64,12 +65,8 @@ class CalibrateQuantize:
         base = QuantizeToLoihi(scale=self.scale, weight_bits=self.weight_bits)
         chosen: dict[str, int] = {}
         search: dict[str, dict[int, tuple[float, float]]] = {}
-        for name, (_, _) in base.synapse_weights(graph).items():
+        for name, weight in float_synapse_weights(graph).items():
             neuron = _neuron_after(graph, name)
-            node = graph.nodes[name]
-            channels = graph.shapes()[graph.predecessor(name)][0]
-            weight = getattr(node, "weight", None)
-            weight = np.full((channels, 1), weight) if np.isscalar(weight) else weight
             widest = max_abs_step(weight, self.scale, self.weight_bits)
             options = {max(widest >> j, 1) for j in range(self.candidates)}
             if self.weight_bits == 8:

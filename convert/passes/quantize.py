@@ -90,13 +90,20 @@ def _pool(node: SumPool2d, weight: np.ndarray, bits: int, step: int) -> FixedCon
     return FixedConv2d(weight, stride=node.stride, padding=node.padding, groups=weight.shape[0])
 
 
-def _float_weight(node, channels: int) -> np.ndarray:
-    if isinstance(node, SumPool2d):
-        return np.full((channels, 1, *node.kernel), node.weight)
-    return node.weight
-
-
 _SYNAPSES = {Dense: _dense, Conv2d: _conv, SumPool2d: _pool}
+
+
+def float_synapse_weights(graph: Graph) -> dict[str, np.ndarray]:
+    """Each float synapse's weight array; a sum pool's shared weight fills its depthwise kernel."""
+    shapes = graph.shapes()
+    weights = {}
+    for name, node in graph.nodes.items():
+        if isinstance(node, SumPool2d):
+            channels = shapes[graph.predecessor(name)][0]
+            weights[name] = np.full((channels, 1, *node.kernel), node.weight)
+        elif type(node) in _SYNAPSES:
+            weights[name] = np.asarray(node.weight, dtype=np.float64)
+    return weights
 
 
 def _saturated(values: np.ndarray, step: int, kept: np.ndarray) -> int:
@@ -146,12 +153,8 @@ class QuantizeToLoihi:
 
     def synapse_weights(self, graph: Graph) -> dict[str, tuple[np.ndarray, int]]:
         """Per synapse node: its integer weights on the grid and the grid's step."""
-        shapes = graph.shapes()
         chosen = {}
-        for name, node in graph.nodes.items():
-            if type(node) not in _SYNAPSES:
-                continue
-            weight = _float_weight(node, shapes[graph.predecessor(name)][0])
+        for name, weight in float_synapse_weights(graph).items():
             if name in self.steps:
                 step = self.steps[name]
             elif self.weight_bits == 8:
@@ -161,20 +164,18 @@ class QuantizeToLoihi:
             if self.weight_bits == 8 and step == SLAYER_STEP:
                 integer = quantize_weights(weight, self.scale)
             else:
-                integer = on_grid(np.asarray(weight) * self.scale, self.weight_bits, step)
+                integer = on_grid(weight * self.scale, self.weight_bits, step)
             chosen[name] = (integer, step)
         return chosen
 
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
         weights = self.synapse_weights(graph)
-        shapes = graph.shapes()
+        float_weights = float_synapse_weights(graph)
         nodes, changed, saturated = {}, False, {}
         for name, node in graph.nodes.items():
             if name in weights:
                 integer, step = weights[name]
-                channels = shapes[graph.predecessor(name)][0]
-                scaled = np.asarray(_float_weight(node, channels)) * self.scale
-                saturated[name] = _saturated(scaled, step, integer)
+                saturated[name] = _saturated(float_weights[name] * self.scale, step, integer)
                 node = _SYNAPSES[type(node)](node, integer, self.weight_bits, step)
             elif isinstance(node, CubaLIF):
                 bias = np.asarray(node.bias, dtype=np.float64) * self.scale
