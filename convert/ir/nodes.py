@@ -234,5 +234,140 @@ class FixedShiftLIF(Node):
     is_neuron: ClassVar[bool] = True
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class _ISIBase(Node):
+    """Shared fields of the ISI-modulated synapses (IMSNN, NOTES.md section 1).
+
+    Each presynaptic neuron ``j`` holds the time of its last spike, starting at 0. A
+    spike at run step ``n`` (0-based; time ``n + 1``) has the inter-spike interval
+    ``isi = n + 1 - last_j`` (so a first spike at step ``n`` has ``isi = n + 1``) and
+    sets ``last_j = n + 1``. It contributes ``height * exp(-(isi - mean)**2 / (2 *
+    width**2))`` through every synapse it drives; a step without a spike contributes 0.
+    """
+
+    height: np.ndarray
+    mean: np.ndarray
+    width: np.ndarray
+
+    domain: ClassVar[str] = "float"
+    is_synapse: ClassVar[bool] = True
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class ISIDense(_ISIBase):
+    """Float ISI-modulated dense synapse; ``height``, ``mean``, ``width`` are (out, in)."""
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (self.height.shape[0],)
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class ISIConv2d(_ISIBase):
+    """Float ISI-modulated convolution: ``height`` is (out, in, kh, kw); ``mean`` and
+    ``width`` are (out, in), one per kernel, shared by all its positions."""
+
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        kernel = tuple(self.height.shape[2:])
+        h, w = conv_output_hw(input_shape[1:], kernel, self.stride, self.padding, (1, 1))
+        return (self.height.shape[0], h, w)
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class ISIBinner(Node):
+    """Route each spike to one of ``num_bins`` lines by its inter-spike interval.
+
+    ISIs follow :class:`ISIDense`'s convention. A spike of input ``j`` (or channel ``c``
+    of a map) with ``isi <= num_bins`` leaves on line ``j * num_bins + isi - 1`` (channel
+    ``c * num_bins + isi - 1``) in the same step; a longer ISI is dropped. A (C, H, W)
+    map becomes (C * num_bins, H, W), a vector (N,) becomes (N * num_bins,). Followed by a
+    standard synapse it computes an ISI-modulated synapse exactly for integer ISIs.
+    """
+
+    num_bins: int
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (input_shape[0] * self.num_bins, *input_shape[1:])
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class CubaLI(Node):
+    """Float non-spiking output layer: :class:`CubaLIF` without threshold or reset.
+
+    The network's answer is ``v`` at the last step of the window (largest wins).
+    """
+
+    shape: tuple[int, ...]
+    current_decay: float
+    voltage_decay: float
+    bias: np.ndarray
+
+    domain: ClassVar[str] = "float"
+    is_neuron: ClassVar[bool] = True
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedCubaLI(Node):
+    """Fixed-point non-spiking output layer: Lava ``LIF`` arithmetic with no spikes.
+
+    Fields as :class:`FixedCubaLIF` without ``vth``; ``v`` saturates at 24 bits.
+    """
+
+    shape: tuple[int, ...]
+    du: int
+    dv: int
+    bias_mant: np.ndarray
+    bias_exp: int = 0
+
+    domain: ClassVar[str] = "fixed"
+    is_neuron: ClassVar[bool] = True
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class RecurrentCubaLIF(CubaLIF):
+    """:class:`CubaLIF` with intra-layer synapses (BPSR, NOTES.md section 4).
+
+    ``recurrent_weight`` (n, n) adds ``recurrent_weight @ s(t-1)`` to the synaptic input
+    at step ``t`` (a Lava ``Dense`` from the layer's spikes back to itself). ``sparse``
+    marks zero weights as absent synapses. ``current_decay``, ``voltage_decay`` may be
+    per-neuron arrays here and in :class:`CubaLIF`.
+    """
+
+    recurrent_weight: np.ndarray = None
+    sparse: bool = False
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedRecurrentShiftLIF(FixedShiftLIF):
+    """:class:`FixedShiftLIF` with intra-layer synapses, lowered as a Lava ``Dense``
+    (or ``Sparse``) from the layer's spikes to its own input: ``weight`` mantissas,
+    ``weight_exp`` and ``num_weight_bits`` as in :class:`FixedDense`."""
+
+    recurrent_weight: np.ndarray = None
+    recurrent_weight_exp: int = 0
+    recurrent_num_weight_bits: int = 8
+    sparse: bool = False
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedRecurrentCubaLIF(FixedCubaLIF):
+    """:class:`FixedCubaLIF` with intra-layer synapses, as :class:`FixedRecurrentShiftLIF`."""
+
+    recurrent_weight: np.ndarray = None
+    recurrent_weight_exp: int = 0
+    recurrent_num_weight_bits: int = 8
+    sparse: bool = False
+
+
 FLOAT_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "float")
 FIXED_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "fixed")
