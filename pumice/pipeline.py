@@ -27,15 +27,13 @@ def train_model(config: str | Path, out_dir: str | Path, resume: bool = False, p
     Returns the trainer's result; the model file is ``out_dir / MODEL_FILE``.
     """
     from pumice.train.config import load_config
-    from pumice.train.export_ir import export_network
     from pumice.train.trainer import train
 
     cfg = load_config(config)
     out_dir = Path(out_dir)
     result = train(cfg, out_dir, resume=resume, progress=progress)
     data = dataclasses.asdict(cfg.data)
-    graph = export_network(
-        result.model,
+    graph = result.model.export_ir(
         metadata={"data": data, "steps": cfg.data.steps, "source": str(config)},
     )
     save_graph(graph, out_dir / MODEL_FILE)

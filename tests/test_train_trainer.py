@@ -32,6 +32,7 @@ RUN_FILES = {"config.toml", "metrics.jsonl", "checkpoint.pt", "result.json"}
 METRIC_KEYS = {
     "epoch",
     "train_loss",
+    "train_loss_parts",
     "train_accuracy",
     "val_accuracy",
     "spikes_per_neuron",

@@ -12,7 +12,7 @@ import torch
 from pumice.atomic import atomic_open
 from pumice.errors import ConfigError, ModelError
 from pumice.train.config import TrainConfig, config_from_dict, config_to_dict
-from pumice.train.network import SpikingNetwork
+from pumice.train.families import build_network
 
 #: File name of the checkpoint inside a run directory.
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -41,7 +41,7 @@ class Checkpoint:
     config: TrainConfig
     #: Shape of one input sample without batch and time axes.
     input_shape: tuple[int, ...]
-    #: ``SpikingNetwork.state_dict()``.
+    #: the network's ``state_dict()``.
     model: dict[str, Any]
     #: ``optimizer.state_dict()``.
     optimizer: dict[str, Any]
@@ -105,12 +105,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     )
 
 
-def network_from_checkpoint(checkpoint: Checkpoint) -> SpikingNetwork:
+def network_from_checkpoint(checkpoint: Checkpoint) -> torch.nn.Module:
     """Rebuild the checkpoint's network on the CPU with its trained weights."""
-    config = checkpoint.config
-    network = SpikingNetwork(
-        config.network, config.neuron, checkpoint.input_shape, config.data.steps
-    )
+    network = build_network(checkpoint.config, checkpoint.input_shape)
     try:
         network.load_state_dict(checkpoint.model)
     except RuntimeError as exc:
@@ -119,6 +116,6 @@ def network_from_checkpoint(checkpoint: Checkpoint) -> SpikingNetwork:
     return network
 
 
-def load_network(path: str | os.PathLike) -> SpikingNetwork:
+def load_network(path: str | os.PathLike) -> torch.nn.Module:
     """The trained network stored in the checkpoint at ``path`` (on the CPU)."""
     return network_from_checkpoint(load_checkpoint(path))

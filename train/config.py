@@ -27,26 +27,15 @@ from typing import Any, Literal
 
 from pumice.atomic import atomic_write_text
 from pumice.errors import ConfigError
+from pumice.train.bpsr.config import BpsrConfig
+from pumice.train.config_checks import InvalidValue as _InvalidValue
+from pumice.train.config_checks import check as _check
+from pumice.train.imsnn.config import ImsnnConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-
-class _InvalidValue(ConfigError):
-    """A value rejected by a dataclass check; the loader adds file and section."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key} {problem}")
-        self.key = key
-        self.problem = problem
-
-
-def _check(ok: bool, key: str, problem: str) -> None:
-    """Raise :class:`_InvalidValue` for ``key`` unless ``ok``."""
-    if not ok:
-        raise _InvalidValue(key, problem)
 
 
 @dataclass(frozen=True)
@@ -196,7 +185,10 @@ class OptimConfig:
     #: Adam (L2) weight decay.
     weight_decay: float = 0.0
     #: Loss function; "spike_rate" is SLAYER's ``SpikeRate`` (summed squared rate error).
+    #: Used by the SLAYER family; the IMSNN and BPSR families define their own loss.
     loss: Literal["spike_rate"] = "spike_rate"
+    #: "adam", or "adamw" (decoupled weight decay; BPSR trains with it).
+    optimizer: Literal["adam", "adamw"] = "adam"
     #: Target output spike rate of the correct class.
     true_rate: float = 0.2
     #: Target output spike rate of the other classes.
@@ -238,6 +230,30 @@ class TrainConfig:
     neuron: NeuronConfig = NeuronConfig()
     #: ``[train]``
     train: OptimConfig = OptimConfig()
+    #: ``[imsnn]``: present for an IMSNN network (ISI-modulated synapses).
+    imsnn: ImsnnConfig | None = None
+    #: ``[bpsr]``: present for a BPSR network (heterogeneous, recurrent LIF).
+    bpsr: BpsrConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.imsnn is not None and self.bpsr is not None:
+            raise ConfigError("give [imsnn] or [bpsr], not both: each selects a network family")
+        if self.imsnn is not None and self.imsnn.rule != "snn":
+            if self.imsnn.mean_max > self.data.steps:
+                raise ConfigError(
+                    f"[imsnn] mean_max {self.imsnn.mean_max} is longer than the time window "
+                    f"([data] steps = {self.data.steps}): no ISI can reach such a mean; "
+                    "lower mean_max or raise steps"
+                )
+
+    @property
+    def family(self) -> str:
+        """ "slayer", "imsnn" or "bpsr": which network family the config trains."""
+        if self.imsnn is not None:
+            return "imsnn"
+        if self.bpsr is not None:
+            return "bpsr"
+        return "slayer"
 
 
 _SECTIONS: dict[str, type] = {
@@ -245,7 +261,12 @@ _SECTIONS: dict[str, type] = {
     "neuron": NeuronConfig,
     "network": NetworkConfig,
     "train": OptimConfig,
+    "imsnn": ImsnnConfig,
+    "bpsr": BpsrConfig,
 }
+
+#: Sections that may be left out and then stay None (they select a network family).
+_OPTIONAL_SECTIONS = {"imsnn", "bpsr"}
 
 
 def load_config(path: str | os.PathLike) -> TrainConfig:
@@ -277,6 +298,8 @@ def config_from_dict(table: dict[str, Any], source: str = "<config>") -> TrainCo
     sections = {}
     for name, cls in _SECTIONS.items():
         where = f"{source}: [{name}]"
+        if name in _OPTIONAL_SECTIONS and name not in table:
+            continue
         value = table.get(name, {})
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table, got {_type_name(value)}")
@@ -284,7 +307,10 @@ def config_from_dict(table: dict[str, Any], source: str = "<config>") -> TrainCo
             sections[name] = _network_from_dict(value, where, source)
         else:
             sections[name] = _dataclass_from_dict(cls, value, where)
-    return TrainConfig(**sections)
+    try:
+        return TrainConfig(**sections)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def _network_from_dict(table: dict[str, Any], where: str, source: str) -> NetworkConfig:
@@ -350,12 +376,12 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if not math.isfinite(value):
             raise ConfigError(f"{where} must be a finite number, got {value}")
         return float(value)
-    if hint in (int, str) and type(value) is hint:
+    if hint in (int, str, bool) and type(value) is hint:
         return value
     raise ConfigError(f"{where} must be {_HINT_NAMES[hint]}, got {_type_name(value)} {value!r}")
 
 
-_HINT_NAMES = {int: "an integer", float: "a number", str: "a string"}
+_HINT_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "a boolean"}
 
 
 def _reject_unknown(table: dict[str, Any], allowed: dict[str, Any], where: str, what: str) -> None:
@@ -378,6 +404,8 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for name in _SECTIONS:
         section = getattr(config, name)
+        if section is None:
+            continue
         if name == "network":
             layers = [
                 {"type": type_names[type(layer)], **_fields_dict(layer)} for layer in section.layers

@@ -1,15 +1,13 @@
-"""Classify given spike arrays with a trained SLAYER network (the float reference)."""
+"""Classify given spike arrays with a trained network (the float reference)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from pumice.train.network import SpikingNetwork, predict
-
 
 def predict_spikes(
-    model: SpikingNetwork, spikes: np.ndarray, batch_size: int = 256
+    model: torch.nn.Module, spikes: np.ndarray, batch_size: int = 256
 ) -> tuple[np.ndarray, dict[str, float]]:
     """Predicted classes for ``spikes`` (samples, *input shape, T) and hidden spikes per neuron."""
     device = next(model.parameters()).device
@@ -21,7 +19,7 @@ def predict_spikes(
         for start in range(0, len(spikes), batch_size):
             batch = torch.as_tensor(spikes[start : start + batch_size], dtype=torch.float32)
             output, counts = model(batch.to(device))
-            predictions.append(predict(output).cpu().numpy())
+            predictions.append(model.predict(output).cpu().numpy())
             sums += np.array([float(c.sum()) for c in counts])
     model.train(was_training)
     return np.concatenate(predictions), dict(zip(names, (sums / len(spikes)).tolist(), strict=True))

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import torch
 from lava.lib.dl import slayer
 
+from pumice.convert.ir import Graph
 from pumice.errors import ConfigError
 from pumice.train.config import (
     ConvLayer,
@@ -33,7 +34,9 @@ from pumice.train.config import (
     NetworkConfig,
     NeuronConfig,
     PoolLayer,
+    TrainConfig,
 )
+from pumice.train.export_ir import export_network
 
 Shape = tuple[int, ...]
 _BlockBuilder = Callable[[LayerConfig, Shape, dict], tuple[list[torch.nn.Module], Shape]]
@@ -135,8 +138,13 @@ class SpikingNetwork(torch.nn.Module):
         neuron: NeuronConfig,
         input_shape: Sequence[int],
         steps: int,
+        true_rate: float = 0.2,
+        false_rate: float = 0.03,
     ) -> None:
         super().__init__()
+        self._loss = slayer.loss.SpikeRate(
+            true_rate=true_rate, false_rate=false_rate, reduction="sum"
+        )
         #: Shape of one input sample without batch and time axes, e.g. (1, 8, 8).
         self.input_shape: Shape = tuple(int(n) for n in input_shape)
         #: Number of time steps T the network was built for.
@@ -158,6 +166,18 @@ class SpikingNetwork(torch.nn.Module):
         self._emitted: list[torch.Tensor] | None = None  # a list only inside forward()
         for block in self._spiking:
             block.neuron.register_forward_hook(self._record_spikes)
+
+    @classmethod
+    def from_config(cls, config: TrainConfig, input_shape: Sequence[int]) -> SpikingNetwork:
+        """The network of a SLAYER-family config."""
+        return cls(
+            config.network,
+            config.neuron,
+            input_shape,
+            config.data.steps,
+            config.train.true_rate,
+            config.train.false_rate,
+        )
 
     @property
     def num_classes(self) -> int:
@@ -204,6 +224,21 @@ class SpikingNetwork(torch.nn.Module):
             for layer in emitted[:-1]
         ]
         return emitted[-1], counts
+
+    def loss(self, output: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+        """SLAYER's spike-rate loss, summed over the batch."""
+        return {"loss": self._loss(output, labels)}
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        """Class of each sample (see :func:`predict`)."""
+        return predict(output)
+
+    def after_step(self) -> None:
+        """Nothing to do after an optimiser step."""
+
+    def export_ir(self, metadata: dict | None = None) -> Graph:
+        """The network as a float IR graph."""
+        return export_network(self, metadata)
 
 
 def predict(output_spikes: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Training loop: SLAYER spike-rate loss, Adam, per-epoch validation, checkpoints and resume.
+"""Training loop: the family's loss, Adam(W), per-epoch validation, checkpoints and resume.
 
 A run directory holds::
 
@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from lava.lib.dl import slayer
 from tqdm.auto import tqdm
 
 from pumice.atomic import atomic_write_text
@@ -32,7 +31,7 @@ from pumice.errors import ConfigError
 from pumice.train.checkpoint import CHECKPOINT_NAME, Checkpoint, load_checkpoint, save_checkpoint
 from pumice.train.config import TrainConfig, config_to_dict, save_config
 from pumice.train.device import select_device
-from pumice.train.network import SpikingNetwork, predict
+from pumice.train.families import build_network
 from pumice.train.spike_batches import num_batches, spike_batches
 
 METRICS_NAME = "metrics.jsonl"
@@ -48,7 +47,7 @@ class TrainResult:
     """What a finished run produced."""
 
     #: The trained network (on the training device).
-    model: SpikingNetwork
+    model: torch.nn.Module
     #: One record per epoch, as in ``metrics.jsonl``.
     metrics: list[dict[str, Any]]
     #: Fraction of test samples classified correctly.
@@ -60,7 +59,7 @@ class TrainResult:
 
 
 def evaluate(
-    model: SpikingNetwork,
+    model: torch.nn.Module,
     dataset: Dataset,
     steps: int,
     seed: int,
@@ -85,7 +84,7 @@ def evaluate(
     with torch.no_grad():
         for spikes, labels in batches:
             output, counts = model(spikes)
-            correct += int((predict(output) == labels).sum())
+            correct += int((model.predict(output) == labels).sum())
             spike_sums += torch.stack([count.sum().double().cpu() for count in counts])
     model.train(was_training)
     per_neuron = (spike_sums / len(dataset)).tolist()
@@ -106,14 +105,15 @@ def train(
     splits = load_splits(data.name, data.root, data.val_fraction, data.seed)
     device = select_device(config.train.device)
     torch.manual_seed(config.train.seed)
-    model = SpikingNetwork(config.network, config.neuron, splits.train.input_shape, data.steps)
+    model = build_network(config, splits.train.input_shape)
     if model.num_classes != splits.train.num_classes:
         raise ConfigError(
             f"the last layer has {model.num_classes} neurons but '{data.name}' has "
             f"{splits.train.num_classes} classes: set its features to {splits.train.num_classes}"
         )
     model.to(device)
-    optimizer = torch.optim.Adam(
+    optimizer_class = torch.optim.AdamW if config.train.optimizer == "adamw" else torch.optim.Adam
+    optimizer = optimizer_class(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.train.lr,
         weight_decay=config.train.weight_decay,
@@ -130,20 +130,18 @@ def train(
     save_config(config, out_dir / CONFIG_NAME)
     atomic_write_text(out_dir / METRICS_NAME, "".join(_json_line(r) for r in metrics))
 
-    loss_fn = slayer.loss.SpikeRate(
-        true_rate=config.train.true_rate, false_rate=config.train.false_rate, reduction="sum"
-    )
     for epoch in range(len(metrics) + 1, config.train.epochs + 1):
         started = time.perf_counter()
-        train_loss, train_accuracy = _train_epoch(
-            model, optimizer, loss_fn, splits.train, config, epoch, device, progress
+        train_losses, train_accuracy = _train_epoch(
+            model, optimizer, splits.train, config, epoch, device, progress
         )
         val_accuracy, spikes = evaluate(
             model, splits.val, data.steps, data.seed, data.max_rate, config.train.eval_batch_size
         )
         record = {
             "epoch": epoch,
-            "train_loss": train_loss,
+            "train_loss": train_losses.pop("loss"),
+            "train_loss_parts": train_losses,
             "train_accuracy": train_accuracy,
             "val_accuracy": val_accuracy,
             "spikes_per_neuron": spikes,
@@ -179,23 +177,22 @@ def train(
 
 
 def _train_epoch(
-    model: SpikingNetwork,
+    model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    loss_fn: torch.nn.Module,
     dataset: Dataset,
     config: TrainConfig,
     epoch: int,
     device: torch.device,
     progress: bool,
-) -> tuple[float, float]:
-    """One pass over ``dataset``; returns (loss per sample, accuracy)."""
+) -> tuple[dict[str, float], float]:
+    """One pass over ``dataset``; returns (each loss entry per sample, accuracy)."""
     model.train()
     rng = np.random.default_rng([config.train.seed, epoch])
     batch_size = config.train.batch_size
     batches = spike_batches(
         dataset, config.data.steps, batch_size, rng, config.data.max_rate, True, device
     )
-    total_loss = 0.0
+    totals: dict[str, float] = {}
     correct = 0
     bar = tqdm(
         batches,
@@ -206,23 +203,25 @@ def _train_epoch(
     )
     for seen, (spikes, labels) in enumerate(bar, start=1):
         output, _ = model(spikes)
-        loss = loss_fn(output, labels)
+        losses = model.loss(output, labels)
         optimizer.zero_grad()
-        loss.backward()
+        losses["loss"].backward()
         optimizer.step()
-        total_loss += loss.item()
-        correct += int((predict(output) == labels).sum())
+        model.after_step()
+        for key, value in losses.items():
+            totals[key] = totals.get(key, 0.0) + float(value.detach())
+        correct += int((model.predict(output) == labels).sum())
         if seen % 10 == 0 or seen == bar.total:
             done = min(seen * batch_size, len(dataset))
-            bar.set_postfix(loss=total_loss / done, acc=correct / done, refresh=False)
+            bar.set_postfix(loss=totals["loss"] / done, acc=correct / done, refresh=False)
     bar.close()
-    return total_loss / len(dataset), correct / len(dataset)
+    return {key: total / len(dataset) for key, total in totals.items()}, correct / len(dataset)
 
 
 def _restore(
     path: Path,
     config: TrainConfig,
-    model: SpikingNetwork,
+    model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
 ) -> list[dict[str, Any]]:
     """Load the checkpoint at ``path`` into ``model`` and ``optimizer``; return its metrics."""

@@ -1,0 +1,1 @@
+"""BPSR: heterogeneous, recurrent LIF with spike and weight sparsity regularisation."""
