@@ -63,9 +63,10 @@ def load_inputs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spikes and labels of a dataset split, encoded as the model was trained.
 
-    ``steps`` and ``max_rate`` default to what the model records from its training.
+    ``steps`` and ``max_rate`` default to what the model records from its training, and
+    so do the encoding and the data set's own settings (samples, level_delta).
     """
-    from pumice.data import as_spikes, load_splits
+    from pumice.data import LEVEL_DELTA, as_spikes, load_splits
 
     trained = graph.metadata.get("data", {})
     name = data or trained.get("name")
@@ -81,6 +82,9 @@ def load_inputs(
         root=root,
         val_fraction=trained.get("val_fraction", 0.1),
         seed=trained.get("seed", 0),
+        steps=steps,
+        samples=trained.get("samples") if name == trained.get("name") else None,
+        level_delta=trained.get("level_delta", LEVEL_DELTA),
     )
     if split not in ("train", "val", "test"):
         raise PumiceError(f"unknown split '{split}': choose train, val or test")
@@ -90,7 +94,8 @@ def load_inputs(
             raise PumiceError(f"--samples must be at least 1, got {samples}")
         dataset = dataset.subset(np.arange(min(samples, len(dataset))))
     rate = max_rate if max_rate is not None else trained.get("max_rate", 1.0)
-    spikes = as_spikes(dataset, steps, seed, rate)
+    encoding = trained.get("encoding", "rate")
+    spikes = as_spikes(dataset, steps, seed, rate, encoding, trained.get("min_intensity", 0.0))
     return spikes, dataset.y
 
 

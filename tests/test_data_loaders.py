@@ -227,7 +227,16 @@ def test_load_splits_unknown_name_lists_names():
     with pytest.raises(DataError, match="unknown dataset 'cifar'") as info:
         load_splits("cifar")
     assert all(name in str(info.value) for name in DATASET_NAMES)
-    assert DATASET_NAMES == ("fashion-mnist", "mnist", "mnist5k", "digits")
+    assert DATASET_NAMES == (
+        "fashion-mnist",
+        "mnist",
+        "mnist5k",
+        "digits",
+        "nmnist",
+        "mitbih",
+        "gas-sensor",
+        "synthetic-ecg",
+    )
 
 
 def test_load_splits_root_for_a_bundled_dataset(tmp_path):

@@ -42,8 +42,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 class DataConfig:
     """Which data set to train on and how its samples become spike trains."""
 
-    #: Data set name ("fashion-mnist", "mnist", "mnist5k", "digits") or a ``.npz`` path
-    #: (relative paths are relative to the working directory).
+    #: Data set name ("fashion-mnist", "mnist", "mnist5k", "digits", "nmnist", "mitbih",
+    #: "gas-sensor", "synthetic-ecg") or a ``.npz`` path (relative to the working directory).
     name: str
     #: Number of time steps T each sample is presented for.
     steps: int
@@ -55,6 +55,17 @@ class DataConfig:
     max_rate: float = 1.0
     #: Seed of the train/validation split and of the evaluation encoding.
     seed: int = 0
+    #: How intensities become spikes: "rate" (Bernoulli per step, ``max_rate``), or one
+    #: spike per input by "rank_order" or "latency". Data sets that come as spikes
+    #: (nmnist, mitbih, synthetic-ecg, .npz) need the default "rate", which they ignore.
+    encoding: Literal["rate", "rank_order", "latency"] = "rate"
+    #: Intensities at or below this never fire under rank_order and latency encoding.
+    min_intensity: float = 0.0
+    #: Level spacing in mV of the level-crossing encoded mitbih and synthetic-ecg.
+    level_delta: float = 0.05
+    #: Number of samples of synthetic-ecg (None: 600); a cap on nmnist (per split), mitbih
+    #: and gas-sensor (classes taken in turn); other data sets need None.
+    samples: int | None = None
 
     def __post_init__(self) -> None:
         _check(bool(self.name), "name", "must not be empty")
@@ -65,6 +76,17 @@ class DataConfig:
             f"must be in (0, 1), got {self.val_fraction}",
         )
         _check(0.0 < self.max_rate <= 1.0, "max_rate", f"must be in (0, 1], got {self.max_rate}")
+        _check(
+            0.0 <= self.min_intensity < 1.0,
+            "min_intensity",
+            f"must be in [0, 1), got {self.min_intensity}",
+        )
+        _check(self.level_delta > 0, "level_delta", f"must be > 0, got {self.level_delta}")
+        _check(
+            self.samples is None or self.samples >= 1,
+            "samples",
+            f"must be >= 1, got {self.samples}",
+        )
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,8 @@ class DenseLayer:
 
     #: Number of neurons.
     features: int
+    #: Intra-layer synapses from the layer's spikes of the previous step (BPSR family only).
+    recurrent: bool = False
 
     def __post_init__(self) -> None:
         _check(self.features >= 1, "features", f"must be >= 1, got {self.features}")

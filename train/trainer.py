@@ -65,12 +65,15 @@ def evaluate(
     seed: int,
     max_rate: float = 1.0,
     batch_size: int = 256,
+    encoding: str = "rate",
+    min_intensity: float = 0.0,
 ) -> tuple[float, dict[str, float]]:
     """Accuracy of ``model`` on ``dataset`` and its hidden layers' spikes per neuron.
 
-    Samples are rate-encoded with a generator seeded with ``seed``, so the result is
-    deterministic. Spikes per neuron of a layer is the layer's total spike count over
-    the ``steps`` window divided by its neuron count, averaged over samples.
+    Samples are encoded with ``encoding`` (rate encoding with a generator seeded with
+    ``seed``), so the result is deterministic. Spikes per neuron of a layer is the layer's
+    total spike count over the ``steps`` window divided by its neuron count, averaged over
+    samples.
     """
     device = next(model.parameters()).device
     names = model.layer_names()
@@ -79,7 +82,14 @@ def evaluate(
     was_training = model.training
     model.eval()
     batches = spike_batches(
-        dataset, steps, batch_size, np.random.default_rng(seed), max_rate, device=device
+        dataset,
+        steps,
+        batch_size,
+        np.random.default_rng(seed),
+        max_rate,
+        device=device,
+        encoding=encoding,
+        min_intensity=min_intensity,
     )
     with torch.no_grad():
         for spikes, labels in batches:
@@ -102,7 +112,15 @@ def train(
     """
     out_dir = Path(out_dir)
     data = config.data
-    splits = load_splits(data.name, data.root, data.val_fraction, data.seed)
+    splits = load_splits(
+        data.name,
+        data.root,
+        data.val_fraction,
+        data.seed,
+        steps=data.steps,
+        samples=data.samples,
+        level_delta=data.level_delta,
+    )
     device = select_device(config.train.device)
     torch.manual_seed(config.train.seed)
     model = build_network(config, splits.train.input_shape)
@@ -136,7 +154,14 @@ def train(
             model, optimizer, splits.train, config, epoch, device, progress
         )
         val_accuracy, spikes = evaluate(
-            model, splits.val, data.steps, data.seed, data.max_rate, config.train.eval_batch_size
+            model,
+            splits.val,
+            data.steps,
+            data.seed,
+            data.max_rate,
+            config.train.eval_batch_size,
+            data.encoding,
+            data.min_intensity,
         )
         record = {
             "epoch": epoch,
@@ -164,7 +189,14 @@ def train(
             handle.write(_json_line(record))
 
     test_accuracy, test_spikes = evaluate(
-        model, splits.test, data.steps, data.seed, data.max_rate, config.train.eval_batch_size
+        model,
+        splits.test,
+        data.steps,
+        data.seed,
+        data.max_rate,
+        config.train.eval_batch_size,
+        data.encoding,
+        data.min_intensity,
     )
     result = {
         "epochs": len(metrics),
@@ -190,7 +222,15 @@ def _train_epoch(
     rng = np.random.default_rng([config.train.seed, epoch])
     batch_size = config.train.batch_size
     batches = spike_batches(
-        dataset, config.data.steps, batch_size, rng, config.data.max_rate, True, device
+        dataset,
+        config.data.steps,
+        batch_size,
+        rng,
+        config.data.max_rate,
+        True,
+        device,
+        config.data.encoding,
+        config.data.min_intensity,
     )
     totals: dict[str, float] = {}
     correct = 0
