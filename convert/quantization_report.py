@@ -8,6 +8,7 @@ from pumice.convert.emulator import emulate
 from pumice.convert.ir import FixedConv2d, FixedDense, Graph
 from pumice.convert.latency import layer_windows, pad_for_latency
 from pumice.convert.passes.quantize import float_synapse_weights
+from pumice.convert.recurrence import weighted_synapses
 
 
 def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
@@ -16,11 +17,14 @@ def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
 
 
 def quantization_report(float_graph: Graph, fixed_graph: Graph, spikes: np.ndarray) -> dict:
-    """Per synapse: weight error; per neuron: spike agreement on ``spikes`` (samples, ..., T)."""
+    """Per synapse: weight error; per neuron: spike agreement on ``spikes`` (samples, ..., T).
+
+    A recurrent layer's own synapses are reported as ``<layer>.recurrent``.
+    """
     scale = fixed_graph.metadata.get("quantization", {}).get("scale", 64)
     layers: dict[str, dict] = {}
     float_weights = float_synapse_weights(float_graph)
-    for name, node in fixed_graph.nodes.items():
+    for name, node in weighted_synapses(fixed_graph):
         if isinstance(node, FixedDense | FixedConv2d):
             fixed = _fixed_weight(node) / scale
             reference = float_weights[name]

@@ -2,7 +2,11 @@
 
 Lava lays feature maps out as (x, y, channels) = (W, H, C); the IR uses (C, H, W).
 Tensors are transposed at this boundary and a dense layer that follows a flattened
-map gets its input columns permuted, so both compute the same network.
+map gets its input columns permuted, so both compute the same network (an ISI binner
+expands the last Lava axis, channel ``c`` to ``c * K + k``, as the IR expands its first
+axis, so only a binner over a flattened map needs its lines permuted). A recurrent layer
+gets a ``Dense`` (``Sparse`` when pruned) from its own ``s_out`` back to its ``a_in``,
+listed among the synapses as ``<layer>.recurrent``.
 """
 
 from __future__ import annotations
@@ -20,17 +24,22 @@ from lava.proc.monitor.process import Monitor
 from lava.proc.sparse.process import Sparse
 from scipy.sparse import csr_matrix
 
-from pumice.convert.emulator import check_input
+from pumice.convert.emulator import check_input, check_isi_and_readout
 from pumice.convert.ir import (
     NO_LEAK,
     FixedConv2d,
+    FixedCubaLI,
     FixedCubaLIF,
     FixedDense,
     FixedShiftLIF,
     Flatten,
     Graph,
     Input,
+    ISIBinner,
 )
+from pumice.convert.recurrence import RECURRENT_KINDS, recurrent_name, recurrent_synapse
+from pumice.convert.semantics import NON_SPIKING_VTH
+from pumice.deploy.processes.isi_binner.process import IntervalBinner
 from pumice.deploy.processes.shift_leak_lif.process import ShiftLeakLIF
 from pumice.deploy.processes.spike_counter.process import SpikeCounter
 from pumice.errors import ModelError
@@ -59,6 +68,8 @@ class LavaNetwork:
     sinks: dict[str, SpikeSink | SpikeCounter]
     monitors: dict[str, dict[str, Monitor]]
     shapes: dict[str, tuple[int, ...]]
+    #: Per ISIBinner node: its process (its ``age`` is reset between samples).
+    binners: dict[str, IntervalBinner] = dataclasses.field(default_factory=dict)
 
 
 def _dense(node: FixedDense, flattened_from: tuple | None) -> Dense | Sparse:
@@ -72,6 +83,22 @@ def _dense(node: FixedDense, flattened_from: tuple | None) -> Dense | Sparse:
         weight_exp=int(node.weight_exp),
         num_weight_bits=int(node.num_weight_bits),
     )
+
+
+def _recurrent(neuron: LIF | ShiftLeakLIF, node, ir_shape: tuple[int, ...]) -> Dense | Sparse:
+    """A recurrent layer's ``Dense`` (``Sparse`` when pruned) from its spikes to its input."""
+    synapse = recurrent_synapse(node)
+    if len(ir_shape) > 1:
+        order = _flatten_permutation(ir_shape)
+        synapse = dataclasses.replace(synapse, weight=synapse.weight[order][:, order])
+    proc = _dense(synapse, None)
+    if len(ir_shape) > 1:
+        neuron.s_out.flatten().connect(proc.s_in)
+        proc.a_out.reshape(tuple(ir_shape[::-1])).connect(neuron.a_in)
+    else:
+        neuron.s_out.connect(proc.s_in)
+        proc.a_out.connect(neuron.a_in)
+    return proc
 
 
 def _conv(name: str, node: FixedConv2d, pre_shape: tuple[int, ...]) -> Conv:
@@ -93,7 +120,13 @@ def _conv(name: str, node: FixedConv2d, pre_shape: tuple[int, ...]) -> Conv:
     )
 
 
-def _neuron(node: FixedCubaLIF | FixedShiftLIF, ir_shape: tuple[int, ...]):
+def _binned_columns(columns: np.ndarray, num_bins: int) -> np.ndarray:
+    """For each of a binner's Lava output lines, the IR line (``j * K + k``), given the IR
+    index ``columns[p]`` of each of its Lava inputs."""
+    return (columns[:, None] * num_bins + np.arange(num_bins)).ravel()
+
+
+def _neuron(node: FixedCubaLIF | FixedShiftLIF | FixedCubaLI, ir_shape: tuple[int, ...]):
     """Lava's LIF for a multiplier leak, pumice's ShiftLeakLIF for a shift leak."""
     shape = tuple(ir_shape[::-1])
 
@@ -111,11 +144,16 @@ def _neuron(node: FixedCubaLIF | FixedShiftLIF, ir_shape: tuple[int, ...]):
             bias_exp=int(node.bias_exp),
             no_leak=NO_LEAK,
         )
+    # A non-spiking layer is a LIF with Lava's largest threshold: it fires only where v
+    # exceeds NON_SPIKING_VTH << 6 = 2**23 - 64, i.e. within 63 of v's saturation at
+    # 2**23 - 1, a v far outside any trained output's range. The run refuses such a spike
+    # (its sink counts it), as the emulator does, instead of returning a reset v.
+    vth = NON_SPIKING_VTH if isinstance(node, FixedCubaLI) else int(node.vth)
     return LIF(
         shape=shape,
         du=int(node.du),
         dv=int(node.dv),
-        vth=int(node.vth),
+        vth=vth,
         bias_mant=lava_layout(node.bias_mant),
         bias_exp=int(node.bias_exp),
     )
@@ -137,6 +175,7 @@ def build_lava_network(
     if graph.domain() != "fixed":
         raise ModelError("the Lava backend runs fixed-point graphs only: convert the model first")
     check_input(graph, spikes)
+    check_isi_and_readout(graph)
     shapes = graph.shapes()
     samples, steps = spikes.shape[0], spikes.shape[-1]
     total_steps = samples * steps
@@ -146,7 +185,8 @@ def build_lava_network(
     source = SpikeSource(data=played.astype(np.int32))
     ports = {}
     flattened_from: dict[str, tuple] = {}
-    synapses, neurons, sinks, monitors = {}, {}, {}, {}
+    binned_columns: dict[str, np.ndarray] = {}
+    synapses, neurons, sinks, monitors, binners = {}, {}, {}, {}, {}
     for name, node in graph.nodes.items():
         if isinstance(node, Input):
             ports[name] = source.s_out
@@ -157,13 +197,23 @@ def build_lava_network(
             ports[name] = ports[pred].flatten() if len(pre_shape) > 1 else ports[pred]
             flattened_from[name] = pre_shape
             continue
+        if isinstance(node, ISIBinner):
+            binners[name] = IntervalBinner(shape=pre_shape[::-1], num_bins=int(node.num_bins))
+            ports[pred].connect(binners[name].a_in)
+            ports[name] = binners[name].s_out
+            if len(flattened_from.get(pred, ())) == 3:
+                order = _flatten_permutation(flattened_from[pred])
+                binned_columns[name] = _binned_columns(order, int(node.num_bins))
+            continue
         if isinstance(node, FixedDense):
+            if pred in binned_columns:
+                node = dataclasses.replace(node, weight=node.weight[:, binned_columns[pred]])
             proc = _dense(node, flattened_from.get(pred))
             out_port = proc.a_out
         elif isinstance(node, FixedConv2d):
             proc = _conv(name, node, pre_shape)
             out_port = proc.a_out
-        elif isinstance(node, FixedCubaLIF | FixedShiftLIF):
+        elif isinstance(node, FixedCubaLIF | FixedShiftLIF | FixedCubaLI):
             proc = _neuron(node, shapes[name])
             out_port = proc.s_out
             shape = tuple(shapes[name][::-1])
@@ -171,12 +221,16 @@ def build_lava_network(
                 sink = SpikeSink(shape=shape, buffer=total_steps)
             else:
                 start, stop = (windows or {}).get(name, (0, steps))
+                if isinstance(node, FixedCubaLI):  # any spike at all is an error to catch
+                    start, stop = 0, steps
                 sink = SpikeCounter(
                     shape=shape, samples=samples, steps=steps, start=start, stop=stop
                 )
             proc.s_out.connect(sink.a_in)
             sinks[name] = sink
             neurons[name] = proc
+            if isinstance(node, RECURRENT_KINDS):
+                synapses[recurrent_name(name)] = _recurrent(proc, node, shapes[name])
             if record_state:
                 monitors[name] = {}
                 for var in ("u", "v"):
@@ -190,4 +244,4 @@ def build_lava_network(
         if not is_neuron:
             synapses[name] = proc
         ports[name] = out_port
-    return LavaNetwork(source, synapses, neurons, sinks, monitors, shapes)
+    return LavaNetwork(source, synapses, neurons, sinks, monitors, shapes, binners)

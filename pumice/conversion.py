@@ -1,4 +1,4 @@
-"""``pumice convert`` as named steps: load, quantise (calibrated or not), check, write.
+"""``pumice convert`` as named steps: load, lower ISI synapses, quantise, check, write.
 
 Each step records its wall time, what it changed, the weight sparsity after it and,
 when calibration data is given, the accuracy on the calibration split (the dataset's
@@ -17,8 +17,10 @@ import numpy as np
 from pumice.atomic import atomic_write_text
 from pumice.convert.hardware import check_graph, load_profile, raise_for_violations
 from pumice.convert.ir import Graph, save_graph
+from pumice.convert.isi import ISI_SYNAPSES
 from pumice.convert.passes import PASSES
 from pumice.convert.quantization_report import quantization_report
+from pumice.convert.recurrence import weighted_synapses
 from pumice.errors import ModelError
 from pumice.inference import run_graph
 from pumice.model_files import read_model
@@ -46,26 +48,49 @@ class ConversionConfig:
     prune: float | None = None
     #: Hardware profile (name or .toml path) to check the result against.
     profile: str | None = None
+    #: Largest ISI the binners of lowered ISI synapses keep (None: the model's T + 1).
+    max_isi: int | None = None
+    #: Trailing ISI bins whose weights are all below this magnitude are dropped (0: none).
+    isi_tolerance: float = 0.0
+
+
+def _weight_arrays(graph: Graph) -> list[np.ndarray]:
+    """Every synapse's weights: weight matrices (recurrent included) and ISI heights."""
+    arrays = [node.weight for _, node in weighted_synapses(graph)]
+    return arrays + [n.height for n in graph.nodes.values() if isinstance(n, ISI_SYNAPSES)]
 
 
 def weight_sparsity(graph: Graph) -> float:
-    """Fraction of zero weights over every synapse with a weight matrix."""
+    """Fraction of zero weights over every synapse (recurrent and ISI synapses included)."""
     total = zeros = 0
-    for node in graph.nodes.values():
-        weight = getattr(node, "weight", None)
-        if isinstance(weight, np.ndarray):
-            total += weight.size
-            zeros += int(weight.size - np.count_nonzero(weight))
+    for weight in _weight_arrays(graph):
+        total += weight.size
+        zeros += int(weight.size - np.count_nonzero(weight))
     return zeros / total if total else 0.0
 
 
 def _synapse_count(graph: Graph) -> int:
-    """Non-zero weights over every synapse with a weight matrix."""
-    return sum(
-        int(np.count_nonzero(n.weight))
-        for n in graph.nodes.values()
-        if isinstance(getattr(n, "weight", None), np.ndarray)
+    """Non-zero weights over every synapse (recurrent and ISI synapses included)."""
+    return sum(int(np.count_nonzero(weight)) for weight in _weight_arrays(graph))
+
+
+def _lower_isi(graph: Graph, config: ConversionConfig) -> tuple[Graph, str]:
+    """The graph with its ISI synapses lowered, and what changed."""
+    lower = PASSES["lower_isi"](max_isi=config.max_isi, tolerance=config.isi_tolerance)
+    graph, _ = lower.apply(graph)
+    changes = "ISI synapse -> ISI binner + synapse: " + ", ".join(
+        f"{name} {layer['synapses_before']}->{layer['synapses_after']} synapses, "
+        f"{layer['bins']} bins"
+        for name, layer in graph.metadata["isi_lowering"].items()
     )
+    return graph, changes
+
+
+def _decay_text(values) -> str:
+    """A decay of the shift-leak report: one number, or the span of per-neuron values."""
+    if isinstance(values, list):
+        return f"[{min(values):.4g}..{max(values):.4g}]"
+    return f"{values:.4g}"
 
 
 def convert(config: ConversionConfig) -> tuple[Graph, dict]:
@@ -108,6 +133,10 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
 
     record("load", graph, f"read {config.model} ({graph.domain()})", accuracy(graph))
     report: dict = {}
+    if any(isinstance(node, ISI_SYNAPSES) for node in graph.nodes.values()):
+        graph, changes = _lower_isi(graph, config)
+        report["isi_lowering"] = graph.metadata["isi_lowering"]
+        record("lower_isi", graph, changes, accuracy(graph))
     if config.prune is not None:
         graph, _ = PASSES["prune"](sparsity=config.prune).apply(graph)
         fractions = graph.metadata["pruning"]["sparsity"]
@@ -115,10 +144,12 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
         record("prune", graph, changes, accuracy(graph))
     if graph.domain() == "float":
         if spikes is not None:
-            fixed, _ = PASSES["calibrate"](spikes=spikes, weight_bits=config.bits).apply(graph)
+            fixed, _ = PASSES["calibrate"](
+                spikes=spikes, weight_bits=config.bits, leak=config.leak
+            ).apply(graph)
             how = "steps calibrated"
         else:
-            fixed, _ = PASSES["quantize"](weight_bits=config.bits).apply(graph)
+            fixed, _ = PASSES["quantize"](weight_bits=config.bits, leak=config.leak).apply(graph)
             how = "SLAYER's 8-bit steps" if config.bits == 8 else "max-abs steps"
         chosen = fixed.metadata["quantization"]["steps"]
         changes = f"{config.bits}-bit weights, {how}: " + ", ".join(
@@ -136,14 +167,17 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
     else:
         raise ModelError(f"model '{config.model}' mixes float and fixed-point nodes")
     if config.leak == "shift":
-        fixed, _ = PASSES["shift_leak"]().apply(fixed)
+        # a float model got its shifts while quantising (per-neuron decays need that)
+        fixed, shifted_now = PASSES["shift_leak"]().apply(fixed)
         report["shift_leak"] = fixed.metadata["shift_leak"]
         changes = "; ".join(
-            f"{c['layer']} current {c['current_decay'][0]:.4g}->{c['current_decay'][1]:.4g}, "
-            f"voltage {c['voltage_decay'][0]:.4g}->{c['voltage_decay'][1]:.4g}"
+            f"{c['layer']} current {_decay_text(c['current_decay'][0])}->"
+            f"{_decay_text(c['current_decay'][1])}, voltage {_decay_text(c['voltage_decay'][0])}"
+            f"->{_decay_text(c['voltage_decay'][1])}"
             for c in report["shift_leak"]
         )
-        record("shift_leak", fixed, changes, accuracy(fixed))
+        shift_accuracy = accuracy(fixed) if shifted_now else steps[-1]["accuracy"]
+        record("shift_leak", fixed, changes, shift_accuracy)
     elif config.leak != "multiply":
         raise ModelError(f"unknown leak '{config.leak}': choose multiply or shift")
     if config.profile is not None:

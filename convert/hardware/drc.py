@@ -20,11 +20,20 @@ from pumice.convert.hardware.synapse_stats import (
     CONV_KINDS,
     DENSE_KINDS,
     conv_peak_sum,
-    max_fan_in,
+    fan_in,
     significant_weight_bits,
 )
-from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, FixedShiftLIF, Graph, Node
+from pumice.convert.ir import (
+    FixedConv2d,
+    FixedCubaLI,
+    FixedCubaLIF,
+    FixedDense,
+    FixedShiftLIF,
+    Graph,
+    Node,
+)
 from pumice.convert.lava_arithmetic import sign_mode
+from pumice.convert.recurrence import RECURRENT_KINDS, recurrent_synapse, weighted_synapses
 from pumice.errors import PumiceError
 
 #: Neuron kinds with a threshold and a bias mantissa/exponent.
@@ -95,6 +104,11 @@ def _nodes(graph: Graph, kinds: tuple[type, ...]) -> Iterator[tuple[str, Node]]:
     return ((name, node) for name, node in graph.nodes.items() if isinstance(node, kinds))
 
 
+def _synapses(graph: Graph, kinds: tuple[type, ...]) -> Iterator[tuple[str, Node]]:
+    """Synapse sets of ``kinds``, a recurrent layer's own as ``<layer>.recurrent``."""
+    return ((name, node) for name, node in weighted_synapses(graph) if isinstance(node, kinds))
+
+
 def _outside(
     layer: str, rule: str, what: str, values: int | np.ndarray, low: int, high: int
 ) -> list[Finding]:
@@ -124,14 +138,20 @@ def _above(
     return [kind(layer, rule, limit, actual, message)] if actual > limit else []
 
 
-def _fed_neurons(graph: Graph) -> Iterator[tuple[str, Node, tuple[int, ...]]]:
-    """(neuron name, its weighted synapse, the synapse's input shape) for each neuron layer."""
+def _fed_neurons(graph: Graph) -> Iterator[tuple[str, list[tuple[Node, tuple[int, ...]]]]]:
+    """(neuron name, [(weighted synapse, its input shape)]) for each neuron layer.
+
+    A recurrent layer lists its own synapses after the feed-forward ones.
+    """
     shapes = graph.shapes()
-    for name, _ in graph.neurons():
+    for name, node in graph.neurons():
         synapse_name = graph.predecessor(name)
         synapse = graph.nodes[synapse_name]
         if isinstance(synapse, DENSE_KINDS + CONV_KINDS):
-            yield name, synapse, shapes[graph.predecessor(synapse_name)]
+            fed = [(synapse, shapes[graph.predecessor(synapse_name)])]
+            if isinstance(node, RECURRENT_KINDS):
+                fed.append((recurrent_synapse(node), shapes[name]))
+            yield name, fed
 
 
 def _synapse_weight_bits(node: Node, profile: HardwareProfile) -> int:
@@ -145,7 +165,7 @@ def _synapse_weight_bits(node: Node, profile: HardwareProfile) -> int:
 def weight_exp_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """A synapse layer's weight exponent lies in the profile's range."""
     found = []
-    for name, node in _nodes(graph, (FixedDense, FixedConv2d)):
+    for name, node in _synapses(graph, (FixedDense, FixedConv2d)):
         found += _outside(
             name,
             "weight_exp",
@@ -161,7 +181,7 @@ def weight_exp_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]
 def num_weight_bits_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """A dense layer asks for between 1 and the profile's weight bits."""
     found = []
-    for name, node in _nodes(graph, (FixedDense,)):
+    for name, node in _synapses(graph, (FixedDense,)):
         found += _outside(
             name, "num_weight_bits", "num_weight_bits", node.num_weight_bits, 1, profile.weight_bits
         )
@@ -174,7 +194,7 @@ def weight_mantissas_in_range(graph: Graph, profile: HardwareProfile) -> list[Fi
     top = 1 << profile.weight_bits
     ranges = {"excitatory": (0, top - 1), "inhibitory": (1 - top, 0), "mixed": (-top, top - 1)}
     found = []
-    for name, node in _nodes(graph, (FixedDense, FixedConv2d)):
+    for name, node in _synapses(graph, (FixedDense, FixedConv2d)):
         mode = sign_mode(node.weight)
         low, high = ranges[mode]
         found += _outside(name, "weight_range", f"{mode} weight mantissas", node.weight, low, high)
@@ -185,7 +205,7 @@ def weight_mantissas_in_range(graph: Graph, profile: HardwareProfile) -> list[Fi
 def weight_mantissas_fit_bits(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Mantissas need no more significant bits than the synapse keeps (sign included)."""
     found = []
-    for name, node in _nodes(graph, (FixedDense, FixedConv2d)):
+    for name, node in _synapses(graph, (FixedDense, FixedConv2d)):
         needed = significant_weight_bits(node.weight, profile.weight_bits)
         kept = _synapse_weight_bits(node, profile)
         mode = sign_mode(node.weight)
@@ -207,7 +227,7 @@ def decays_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """``du`` and ``dv`` fit the profile's decay bits."""
     high = (1 << profile.decay_bits) - 1
     found = []
-    for name, node in _nodes(graph, (FixedCubaLIF,)):
+    for name, node in _nodes(graph, (FixedCubaLIF, FixedCubaLI)):
         found += _outside(name, "decay", "du", node.du, 0, high)
         found += _outside(name, "decay", "dv", node.dv, 0, high)
     return found
@@ -228,7 +248,7 @@ def bias_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Bias mantissas fit the profile's signed bits; the bias exponent lies in its range."""
     half = 1 << (profile.bias_mant_bits - 1)
     found = []
-    for name, node in _nodes(graph, _THRESHOLD_NEURONS):
+    for name, node in _nodes(graph, (*_THRESHOLD_NEURONS, FixedCubaLI)):
         found += _outside(name, "bias_mant", "bias_mant", node.bias_mant, -half, half - 1)
         found += _outside(
             name, "bias_exp", "bias_exp", node.bias_exp, profile.bias_exp_min, profile.bias_exp_max
@@ -241,15 +261,15 @@ def fan_in_fits_axons(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """No neuron receives from more presynaptic neurons than one core has input axons."""
     limit = profile.input_axons_per_core
     found = []
-    for name, synapse, input_shape in _fed_neurons(graph):
-        fan_in = max_fan_in(synapse, input_shape)
+    for name, fed in _fed_neurons(graph):
+        most = int(sum(fan_in(synapse, shape) for synapse, shape in fed).max(initial=0))
         found += _above(
             Violation,
             name,
             "fan_in",
             limit,
-            fan_in,
-            f"a neuron receives {fan_in} inputs but a core has {limit} input axons, so it "
+            most,
+            f"a neuron receives {most} inputs but a core has {limit} input axons, so it "
             f"can never be mapped: narrow its input or add a layer in between",
         )
     return found
@@ -260,10 +280,14 @@ def neuron_synapses_fit_memory(graph: Graph, profile: HardwareProfile) -> list[F
     """One neuron's weights alone (fan-in x weight bits) fit one core's synaptic memory."""
     limit = profile.synaptic_memory_bits_per_core
     found = []
-    for name, synapse, input_shape in _fed_neurons(graph):
-        if synapse.domain != "fixed":
+    for name, fed in _fed_neurons(graph):
+        if fed[0][0].domain != "fixed":
             continue
-        bits = max_fan_in(synapse, input_shape) * _synapse_weight_bits(synapse, profile)
+        per_neuron = sum(
+            fan_in(synapse, shape) * _synapse_weight_bits(synapse, profile)
+            for synapse, shape in fed
+        )
+        bits = int(per_neuron.max(initial=0))
         found += _above(
             Violation,
             name,

@@ -26,9 +26,14 @@ def max_fan_in(node: Node, input_shape: tuple[int, ...]) -> int:
     Each counts as one presynaptic neuron, so one input axon on discrete (non-population)
     axons. Conv outputs at the border see fewer taps; the count is exact for every output.
     """
+    return int(fan_in(node, input_shape).max(initial=0))
+
+
+def fan_in(node: Node, input_shape: tuple[int, ...]) -> np.ndarray:
+    """Nonzero synapses each output neuron of ``node`` receives, flat in C order."""
     nonzero = node.weight != 0
     if isinstance(node, DENSE_KINDS):
-        return int(nonzero.sum(axis=1).max(initial=0))
+        return nonzero.sum(axis=1)
     _, out_h, out_w = node.output_shape(input_shape)
     taps = nonzero.sum(axis=1)  # (out, kh, kw): nonzero weights over input channels
     rows = _valid_taps(
@@ -37,7 +42,7 @@ def max_fan_in(node: Node, input_shape: tuple[int, ...]) -> int:
     cols = _valid_taps(
         input_shape[2], out_w, taps.shape[2], node.stride[1], node.padding[1], node.dilation[1]
     )
-    return int(np.einsum("oij,yi,xj->oyx", taps, rows, cols).max(initial=0))
+    return np.einsum("oij,yi,xj->oyx", taps, rows, cols).ravel()
 
 
 def significant_weight_bits(weight: np.ndarray, register_bits: int) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 
 from pumice.atomic import atomic_open
 from pumice.convert import lava_arithmetic as la
+from pumice.convert.interchange.expressible import refuse_inexpressible
 from pumice.convert.interchange.netx_format import BIAS_EXP, netx_dense
 from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph
 from pumice.convert.passes.quantize import QuantizeToLoihi
@@ -137,6 +138,7 @@ def _layers(graph: Graph) -> list[dict]:
 
 def export_netx(graph: Graph, path: str | os.PathLike) -> Path:
     """Write ``graph`` to ``path`` as a netx ``.net`` file and return the path."""
+    refuse_inexpressible(graph, "netx")
     if graph.domain() == "float":
         graph, _ = QuantizeToLoihi().apply(graph)
     if graph.domain() != "fixed":

@@ -33,6 +33,7 @@ import nir
 import numpy as np
 
 from pumice.atomic import atomic_open
+from pumice.convert.interchange.expressible import refuse_inexpressible
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, SumPool2d
 from pumice.errors import ModelError
 
@@ -134,6 +135,7 @@ def _check_chain(graph: Graph) -> list[str]:
 
 def export_nir(graph: Graph, path: str | os.PathLike, dt: float = 1e-3) -> Path:
     """Write float ``graph`` to ``path`` as a NIR file at ``dt`` seconds per step."""
+    refuse_inexpressible(graph, "NIR")
     if not dt > 0:
         raise ModelError(f"dt must be a positive number of seconds, not {dt}")
     fixed = [name for name, node in graph.nodes.items() if node.domain == "fixed"]

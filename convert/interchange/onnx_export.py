@@ -34,6 +34,7 @@ from onnx import helper, numpy_helper
 
 from pumice.atomic import atomic_open
 from pumice.convert.interchange import onnx_schema as schema
+from pumice.convert.interchange.expressible import refuse_inexpressible
 from pumice.convert.ir import (
     IR_VERSION,
     Conv2d,
@@ -212,6 +213,7 @@ def _model(graph: Graph) -> onnx.ModelProto:
 
 def export_onnx(graph: Graph, path: str | os.PathLike) -> Path:
     """Write ``graph`` to ``path`` as ONNX, atomically, and return the path."""
+    refuse_inexpressible(graph, "ONNX")
     model = _model(graph)
     with atomic_open(path, "wb") as handle:
         handle.write(model.SerializeToString())

@@ -13,6 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from pumice.errors import ModelError
+
 #: Every node class by its kind name, for generic (de)serialisation.
 NODE_KINDS: dict[str, type[Node]] = {}
 
@@ -151,12 +153,17 @@ class CubaLIF(Node):
 
     shape: tuple[int, ...]
     threshold: float
-    current_decay: float
-    voltage_decay: float
+    #: A fraction in [0, 1], or one per neuron (an array broadcast over ``shape``).
+    current_decay: float | np.ndarray
+    voltage_decay: float | np.ndarray
     bias: np.ndarray
 
     domain: ClassVar[str] = "float"
     is_neuron: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        for field in ("current_decay", "voltage_decay"):
+            _check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
 
 @register
@@ -208,6 +215,34 @@ class FixedCubaLIF(Node):
     is_neuron: ClassVar[bool] = True
 
 
+def _check_fraction(kind: str, field: str, value, shape: tuple[int, ...]) -> None:
+    """Raise :class:`ModelError` unless ``value`` lies in [0, 1] and broadcasts to ``shape``."""
+    array = np.asarray(value, dtype=np.float64)
+    try:
+        np.broadcast_to(array, tuple(shape))
+    except ValueError:
+        raise ModelError(
+            f"{kind}: {field} has shape {array.shape}, which does not fit neurons of shape "
+            f"{tuple(shape)}"
+        ) from None
+    if array.size and not (np.all(array >= 0) and np.all(array <= 1)):
+        raise ModelError(
+            f"{kind}: {field} must lie in [0, 1], got values in [{array.min():g}, {array.max():g}]"
+        )
+
+
+def _check_recurrent(kind: str, shape: tuple[int, ...], weight) -> None:
+    """Raise :class:`ModelError` unless ``weight`` is an (n, n) array for ``n`` neurons."""
+    n = int(np.prod(shape))
+    if not isinstance(weight, np.ndarray):
+        raise ModelError(f"{kind} needs a recurrent_weight array of shape ({n}, {n})")
+    if weight.shape != (n, n):
+        raise ModelError(
+            f"{kind}: recurrent_weight has shape {weight.shape}; a layer of {n} neurons "
+            f"needs ({n}, {n})"
+        )
+
+
 #: A shift of this size means no leak at all (the state keeps its value).
 NO_LEAK = 24
 
@@ -243,6 +278,7 @@ class _ISIBase(Node):
     ``isi = n + 1 - last_j`` (so a first spike at step ``n`` has ``isi = n + 1``) and
     sets ``last_j = n + 1``. It contributes ``height * exp(-(isi - mean)**2 / (2 *
     width**2))`` through every synapse it drives; a step without a spike contributes 0.
+    ``mean`` and ``width`` are (out, in); ``width`` must be positive, all values finite.
     """
 
     height: np.ndarray
@@ -251,6 +287,30 @@ class _ISIBase(Node):
 
     domain: ClassVar[str] = "float"
     is_synapse: ClassVar[bool] = True
+    #: Dimensions of ``height``: (out, in) for dense, (out, in, kh, kw) for conv.
+    height_dims: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        kind = type(self).__name__
+        arrays = {"height": self.height, "mean": self.mean, "width": self.width}
+        for field, value in arrays.items():
+            if not isinstance(value, np.ndarray) or not np.all(np.isfinite(value)):
+                raise ModelError(f"{kind}: {field} must be an array of finite numbers")
+        if self.height.ndim != self.height_dims:
+            raise ModelError(
+                f"{kind}: height has {self.height.ndim} dimensions, expected {self.height_dims}"
+            )
+        pairs = self.height.shape[:2]
+        for field in ("mean", "width"):
+            if arrays[field].shape != pairs:
+                raise ModelError(
+                    f"{kind}: {field} has shape {arrays[field].shape}; it needs one value per "
+                    f"(out, in) pair, shape {pairs}"
+                )
+        if self.width.size and self.width.min() <= 0:
+            raise ModelError(
+                f"{kind}: widths must be positive, got a smallest width of {self.width.min():g}"
+            )
 
 
 @register
@@ -270,6 +330,8 @@ class ISIConv2d(_ISIBase):
 
     stride: tuple[int, int] = (1, 1)
     padding: tuple[int, int] = (0, 0)
+
+    height_dims: ClassVar[int] = 4
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         kernel = tuple(self.height.shape[2:])
@@ -291,6 +353,12 @@ class ISIBinner(Node):
 
     num_bins: int
 
+    def __post_init__(self) -> None:
+        if isinstance(self.num_bins, bool) or not isinstance(self.num_bins, int | np.integer):
+            raise ModelError(f"ISIBinner: num_bins must be an integer, got {self.num_bins!r}")
+        if self.num_bins < 1:
+            raise ModelError(f"ISIBinner: num_bins must be at least 1, got {self.num_bins}")
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (input_shape[0] * self.num_bins, *input_shape[1:])
 
@@ -300,16 +368,22 @@ class ISIBinner(Node):
 class CubaLI(Node):
     """Float non-spiking output layer: :class:`CubaLIF` without threshold or reset.
 
-    The network's answer is ``v`` at the last step of the window (largest wins).
+    The network's answer is ``v`` at the last step of the window (largest wins, lowest
+    index on ties). It must be the graph's output: it feeds nothing.
     """
 
     shape: tuple[int, ...]
-    current_decay: float
-    voltage_decay: float
+    #: A fraction in [0, 1], or one per neuron, as in :class:`CubaLIF`.
+    current_decay: float | np.ndarray
+    voltage_decay: float | np.ndarray
     bias: np.ndarray
 
     domain: ClassVar[str] = "float"
     is_neuron: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        for field in ("current_decay", "voltage_decay"):
+            _check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
 
 @register
@@ -317,7 +391,10 @@ class CubaLI(Node):
 class FixedCubaLI(Node):
     """Fixed-point non-spiking output layer: Lava ``LIF`` arithmetic with no spikes.
 
-    Fields as :class:`FixedCubaLIF` without ``vth``; ``v`` saturates at 24 bits.
+    Fields as :class:`FixedCubaLIF` without ``vth``; ``v`` saturates at 24 bits. It runs
+    on Lava as a ``LIF`` with the largest threshold Lava holds (``vth = 2**17 - 1``, so
+    ``v > 8388544`` would spike): the emulator and the Lava backend refuse a run in which
+    ``v`` climbs that high. The answer is ``v`` at the last step of the window.
     """
 
     shape: tuple[int, ...]
@@ -344,6 +421,10 @@ class RecurrentCubaLIF(CubaLIF):
     recurrent_weight: np.ndarray = None
     sparse: bool = False
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
+
 
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -357,6 +438,9 @@ class FixedRecurrentShiftLIF(FixedShiftLIF):
     recurrent_num_weight_bits: int = 8
     sparse: bool = False
 
+    def __post_init__(self) -> None:
+        _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
+
 
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -367,6 +451,9 @@ class FixedRecurrentCubaLIF(FixedCubaLIF):
     recurrent_weight_exp: int = 0
     recurrent_num_weight_bits: int = 8
     sparse: bool = False
+
+    def __post_init__(self) -> None:
+        _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
 
 
 FLOAT_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "float")

@@ -13,14 +13,21 @@ placed chip after chip, row-major on each chip's mesh.
 Counting, per core (nengo-loihi's ``LoihiBlock.utilization`` in nengo_loihi/block.py):
 
 - input axons: per range held, the distinct presynaptic neurons with at least one present
-  synapse onto it (nengo-loihi sums ``n_axons`` over the Synapse objects of a block);
+  synapse onto it (nengo-loihi sums ``n_axons`` over the Synapse objects of a block; a
+  recurrent layer's own synapses are a second such object);
 - output axons: per held neuron, the destination ranges it has a synapse onto (one Axon
-  per target Synapse there; a neuron of the output layer has none);
+  per target Synapse there; a neuron of the output layer has none); a recurrent layer's
+  neurons also reach its own ranges, found by placing it again until a placement needs
+  no more of them than it was charged;
 - synaptic memory: per input axon, :func:`synapse_list_bits` of its synapses; a dense
   (unpruned) FixedDense stores a weight for every neuron of the range (zeros included, no
   index), a pruned FixedDense or a conv stores its present synapses, each with an index.
   Weight bits: FixedDense's ``num_weight_bits`` (at most the profile's), a conv the
   profile's ``weight_bits``. Conv weights are counted unrolled: no weight sharing.
+
+An ISI binner has no neurons and no core: each of its lines is a presynaptic neuron of its
+own for the input axons and synaptic memory above, and a source neuron's output axons are
+its lines' (line, destination range) pairs.
 """
 
 from __future__ import annotations
@@ -45,9 +52,13 @@ _NEEDS = {
 }
 
 
+#: Index of the output axons in :data:`RESOURCES` order.
+_OUTPUT_AXONS = list(RESOURCES).index("output_axons")
+
+
 @dataclasses.dataclass
-class _Layer:
-    """One layer's synapses and what its neuron ranges cost."""
+class _SynapseSet:
+    """One synapse set onto a layer, sorted by target position."""
 
     synapses: LayerSynapses
     #: Presynaptic index of every synapse, sorted by the position of its target.
@@ -55,11 +66,9 @@ class _Layer:
     #: The synapses onto position ``p`` are ``pre[ptr[p]:ptr[p + 1]]``.
     ptr: np.ndarray
     weight_bits: int
-    #: Cumulative output axons over the layer's positions (length n + 1).
-    out_cum: np.ndarray
 
-    def usage(self, start: int, stop: int) -> np.ndarray:
-        """Resources (in :data:`RESOURCES` order) of positions ``[start, stop)`` on one core."""
+    def usage(self, start: int, stop: int) -> tuple[int, int]:
+        """Input axons and synaptic memory bits of positions ``[start, stop)`` on one core."""
         pre = self.pre[self.ptr[start] : self.ptr[stop]]
         _, per_axon = np.unique(pre, return_counts=True)
         if self.synapses.dense_storage:
@@ -67,8 +76,28 @@ class _Layer:
         else:
             bits = self.weight_bits + index_bits(stop - start)
             memory = int(synapse_list_bits(per_axon, bits).sum())
+        return per_axon.size, memory
+
+
+@dataclasses.dataclass
+class _Layer:
+    """One layer's synapse sets (a recurrent layer has two) and what its neuron ranges cost."""
+
+    name: str
+    #: Neurons of the layer.
+    n: int
+    sets: list[_SynapseSet]
+    #: Cumulative output axons over the layer's positions (length n + 1).
+    out_cum: np.ndarray | None = None
+
+    def usage(self, start: int, stop: int) -> np.ndarray:
+        """Resources (in :data:`RESOURCES` order) of positions ``[start, stop)`` on one core."""
+        axons = memory = 0
+        for synapse_set in self.sets:
+            set_axons, set_memory = synapse_set.usage(start, stop)
+            axons, memory = axons + set_axons, memory + set_memory
         outputs = int(self.out_cum[stop] - self.out_cum[start])
-        return np.array([stop - start, per_axon.size, outputs, memory], dtype=np.int64)
+        return np.array([stop - start, axons, outputs, memory], dtype=np.int64)
 
 
 @dataclasses.dataclass
@@ -86,7 +115,7 @@ def _weight_bits(synapses: LayerSynapses, profile: HardwareProfile) -> int:
 def _never_fits(layer: _Layer, neuron: int, limits: dict[str, int | None]) -> NeuronTooLargeError:
     need = dict(zip(RESOURCES, layer.usage(neuron, neuron + 1).tolist(), strict=True))
     resource = next(r for r in _NEEDS if limits[r] is not None and need[r] > limits[r])
-    name, limit, value = layer.synapses.layer, limits[resource], need[resource]
+    name, limit, value = layer.name, limits[resource], need[resource]
     return NeuronTooLargeError(
         name,
         neuron,
@@ -101,7 +130,7 @@ def _never_fits(layer: _Layer, neuron: int, limits: dict[str, int | None]) -> Ne
 
 def _longest_fit(layer: _Layer, start: int, room: np.ndarray) -> int:
     """The largest ``stop`` with neurons ``[start, stop)`` within ``room``; ``start`` if none."""
-    n = layer.synapses.n_post
+    n = layer.n
 
     def fits(stop: int) -> bool:
         return bool((layer.usage(start, stop) <= room).all())
@@ -131,7 +160,7 @@ def _ranges(
     if shared is not None:
         start = _longest_fit(layer, 0, shared)
         ranges.append((0, start))
-    while start < layer.synapses.n_post:
+    while start < layer.n:
         stop = _longest_fit(layer, start, room)
         if stop == start:
             raise _never_fits(layer, start, limits)
@@ -153,13 +182,55 @@ def _place_layer(
         shared = _ranges(layer, room, limits, room - cores[-1].used)
         if shared[0][1] > 0 and len(shared) - 1 < len(ranges):
             ranges, first = shared, len(cores) - 1
-    owner = np.empty(layer.synapses.n_post, dtype=np.int64)
+    owner = np.empty(layer.n, dtype=np.int64)
     for index, (start, stop) in enumerate(ranges, start=first):
         if index == len(cores):
             cores.append(_OpenCore([], np.zeros(len(RESOURCES), dtype=np.int64)))
-        cores[index].segments.append(Segment(layer.synapses.layer, start, stop))
+        cores[index].segments.append(Segment(layer.name, start, stop))
         cores[index].used += layer.usage(start, stop)
         owner[start:stop] = index
+    return owner
+
+
+def _ranges_reached(pre: np.ndarray, destination: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` neurons, the distinct destinations its synapses reach."""
+    width = int(destination.max(initial=0)) + 1
+    pairs = np.unique(pre * width + destination)
+    return np.bincount(pairs // width, minlength=n)
+
+
+def _place_recurrent(
+    layer: _Layer,
+    outputs: np.ndarray,
+    own: tuple[np.ndarray, np.ndarray] | None,
+    cores: list[_OpenCore],
+    room: np.ndarray,
+    limits: dict[str, int | None],
+) -> np.ndarray:
+    """:func:`_place_layer` with ``outputs`` axons per position, and a recurrent layer's own.
+
+    ``own`` holds the (pre, post) positions of the layer's synapses onto itself; the output
+    axons they need depend on where the layer's own ranges fall. Each round charges every
+    neuron the ranges it reached in the last round's placement (never less than before),
+    until a placement needs no more than it was charged; its cores then get exact counts.
+    """
+    if own is None:
+        layer.out_cum = np.concatenate([[0], np.cumsum(outputs)])
+        return _place_layer(layer, cores, room, limits)
+    pre, post = own
+    charged = _ranges_reached(pre, np.zeros_like(post), layer.n)  # first guess: one range
+    while True:
+        layer.out_cum = np.concatenate([[0], np.cumsum(outputs + charged)])
+        trial = [_OpenCore(list(c.segments), c.used.copy()) for c in cores]
+        owner = _place_layer(layer, trial, room, limits)
+        needed = _ranges_reached(pre, owner[post], layer.n)
+        if np.all(needed <= charged):
+            break
+        charged = np.maximum(charged, needed)
+    excess = np.bincount(owner, weights=charged - needed, minlength=len(trial))
+    for core, extra in zip(trial, excess.astype(np.int64), strict=True):
+        core.used[_OUTPUT_AXONS] -= extra
+    cores[:] = trial
     return owner
 
 
@@ -171,26 +242,37 @@ def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
     """
     limits = {resource: getattr(profile, field) for resource, field in RESOURCES.items()}
     room = np.array([np.iinfo(np.int64).max if v is None else v for v in limits.values()])
-    layers = layer_synapses(graph)
-    out_axons = {s.layer: np.zeros(s.n_post, dtype=np.int64) for s in layers}
+    layers: dict[str, list[LayerSynapses]] = {}
+    for synapses in layer_synapses(graph):
+        layers.setdefault(synapses.layer, []).append(synapses)
+    out_axons = {name: np.zeros(sets[0].n_post, dtype=np.int64) for name, sets in layers.items()}
     cores: list[_OpenCore] = []
-    for synapses in reversed(layers):
-        order = neuron_order(graph.nodes[synapses.layer].shape)
+    for name, sets in reversed(layers.items()):
+        order = neuron_order(graph.nodes[name].shape)
         position = np.empty_like(order)
         position[order] = np.arange(order.size)
-        targets = position[synapses.post]
-        layer = _Layer(
-            synapses,
-            synapses.pre[np.argsort(targets, kind="stable")],
-            np.concatenate([[0], np.cumsum(np.bincount(targets, minlength=order.size))]),
-            _weight_bits(synapses, profile),
-            np.concatenate([[0], np.cumsum(out_axons[synapses.layer][order])]),
-        )
-        owner = _place_layer(layer, cores, room, limits)[position]
-        if synapses.source in out_axons:
-            pairs = np.unique(synapses.pre * len(cores) + owner[synapses.post])
-            out_axons[synapses.source] += np.bincount(pairs // len(cores), minlength=synapses.n_pre)
-    rank = {s.layer: i for i, s in enumerate(layers)}
+        synapse_sets = []
+        for synapses in sets:
+            targets = position[synapses.post]
+            synapse_sets.append(
+                _SynapseSet(
+                    synapses,
+                    synapses.pre[np.argsort(targets, kind="stable")],
+                    np.concatenate([[0], np.cumsum(np.bincount(targets, minlength=order.size))]),
+                    _weight_bits(synapses, profile),
+                )
+            )
+        own = next(((position[s.pre], position[s.post]) for s in sets if s.recurrent), None)
+        layer = _Layer(name, order.size, synapse_sets)
+        owner = _place_recurrent(layer, out_axons[name][order], own, cores, room, limits)
+        owner = owner[position]
+        for synapses in sets:
+            if synapses.source in out_axons and not synapses.recurrent:
+                pairs = np.unique(synapses.pre * len(cores) + owner[synapses.post])
+                out_axons[synapses.source] += np.bincount(
+                    synapses.source_neurons(pairs // len(cores)), minlength=synapses.n_source
+                )
+    rank = {name: i for i, name in enumerate(layers)}
     for core in cores:
         core.segments.sort(key=lambda s: rank[s.layer])
     cores.sort(key=lambda c: (rank[c.segments[0].layer], c.segments[0].start))
@@ -210,6 +292,6 @@ def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
         limits=limits,
         cores_per_chip=profile.cores_per_chip,
         mesh=chip_mesh(profile),
-        shapes={s.layer: tuple(graph.nodes[s.layer].shape) for s in layers},
+        shapes={name: tuple(graph.nodes[name].shape) for name in layers},
         notes=notes,
     )

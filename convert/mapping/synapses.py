@@ -3,6 +3,12 @@
 Neuron indices are flat, C order over the layer's shape (as ``Flatten`` orders them), so a
 conv layer's neuron ``(c, y, x)`` is ``(c * H + y) * W + x``. A synapse is present when its
 weight is nonzero; a conv is unrolled tap by tap, border taps that fall on padding left out.
+A recurrent layer has a second set: its own synapses, whose source is the layer itself.
+
+An ISI binner (IR ``ISIBinner``) between the source and the synapse is a structural stage
+with no neurons of its own: each of its ``K`` lines per source neuron is a presynaptic
+axon of its own (``pre`` indexes the lines; :meth:`LayerSynapses.source_neurons` maps them
+back), and the line a spike takes is chosen where the spike is sent.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import math
 
 import numpy as np
 
-from pumice.convert.ir import FixedConv2d, FixedDense, Flatten, Graph, Input
+from pumice.convert.ir import FixedConv2d, FixedDense, Flatten, Graph, Input, ISIBinner
 from pumice.convert.mapping.errors import MappingError
+from pumice.convert.recurrence import RECURRENT_KINDS, recurrent_synapse
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -22,9 +29,9 @@ class LayerSynapses:
 
     #: Neuron layer the synapses feed.
     layer: str
-    #: Input node or neuron layer whose spikes they carry.
+    #: Input node or neuron layer whose spikes they carry (the layer itself: recurrent).
     source: str
-    #: The synapse node (FixedDense or FixedConv2d).
+    #: The synapse node (FixedDense or FixedConv2d; a recurrent set's as a FixedDense).
     node: FixedDense | FixedConv2d
     #: Neurons of the source and of the layer.
     n_pre: int
@@ -32,6 +39,26 @@ class LayerSynapses:
     #: Flat presynaptic and postsynaptic index of each synapse.
     pre: np.ndarray
     post: np.ndarray
+    #: The ISIBinner between source and synapse, or None; ``pre`` then indexes its lines.
+    binner: str | None = None
+    #: Binner lines per source neuron (1 without a binner).
+    bins: int = 1
+    #: Source neurons per channel of a binned (C, H, W) map (H * W); 1 for a vector.
+    plane: int = 1
+
+    @property
+    def n_source(self) -> int:
+        """Neurons of the source (``n_pre`` counts binner lines)."""
+        return self.n_pre // self.bins
+
+    def source_neurons(self, pre: np.ndarray) -> np.ndarray:
+        """Flat source neuron of each presynaptic index (a binner's line ``c * K + k``)."""
+        return (pre // self.plane // self.bins) * self.plane + pre % self.plane
+
+    @property
+    def recurrent(self) -> bool:
+        """True for a layer's synapses onto itself."""
+        return self.source == self.layer
 
     @property
     def dense_storage(self) -> bool:
@@ -73,14 +100,14 @@ def _source(graph: Graph, name: str) -> str:
 
 
 def layer_synapses(graph: Graph) -> list[LayerSynapses]:
-    """The synapses of every neuron layer, in graph order.
+    """The synapses of every neuron layer, in graph order (a recurrent set after the other).
 
     Raises :class:`MappingError` for a layer not fed by one fixed-point synapse node whose
     input is the graph input or another neuron layer.
     """
     shapes = graph.shapes()
     layers = []
-    for name, _ in graph.neurons():
+    for name, neuron in graph.neurons():
         synapse_name = graph.predecessor(name)
         node = graph.nodes[synapse_name]
         if not isinstance(node, (FixedDense, FixedConv2d)):
@@ -88,13 +115,22 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
                 f"layer '{name}' is fed by '{synapse_name}' of kind {type(node).__name__}; "
                 f"only fixed-point Dense/Conv synapses map onto cores: convert the model first"
             )
-        source = _source(graph, graph.predecessor(synapse_name))
+        feed = graph.predecessor(synapse_name)
+        binner = feed if isinstance(graph.nodes[feed], ISIBinner) else None
+        source = _source(graph, graph.predecessor(feed) if binner else feed)
         if not (isinstance(graph.nodes[source], Input) or graph.nodes[source].is_neuron):
             raise MappingError(
                 f"layer '{name}': synapse '{synapse_name}' is fed by '{source}', which is "
                 f"neither the input nor a neuron layer"
             )
-        in_shape = shapes[graph.predecessor(synapse_name)]
+        in_shape = shapes[feed]
+        binned = {}
+        if binner is not None:
+            binned = {
+                "binner": binner,
+                "bins": graph.nodes[binner].num_bins,
+                "plane": math.prod(in_shape[1:]),
+            }
         if isinstance(node, FixedConv2d):
             pre, post = _conv_pairs(node, in_shape, shapes[synapse_name])
         else:
@@ -108,6 +144,12 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
                 n_post=math.prod(shapes[name]),
                 pre=pre,
                 post=post,
+                **binned,
             )
         )
+        if isinstance(neuron, RECURRENT_KINDS):
+            own = recurrent_synapse(neuron)
+            pre, post = _dense_pairs(own.weight)
+            n = math.prod(shapes[name])
+            layers.append(LayerSynapses(name, name, own, n, n, pre, post))
     return layers

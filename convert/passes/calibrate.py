@@ -6,8 +6,10 @@ already fixed and later layers at their default steps. It keeps the step whose n
 predictions agree most with the float graph's on the calibration spikes, and among
 equals the one whose layer spike counts come closest to the float layer's (agreement
 comes first so that a step that silences a layer, whose count error can be small when
-the float layer fires sparsely, is not chosen). The result is the fixed-point graph; its
-metadata lists the chosen steps and both scores of each candidate.
+the float layer fires sparsely, is not chosen). For a non-spiking layer (a potential
+readout) the second score is the error of its answer ``v`` instead of a spike count. The
+result is the fixed-point graph; its metadata lists the chosen steps and both scores of
+each candidate.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.emulator import emulate
+from pumice.convert.emulator import Emulation, emulate
 from pumice.convert.ir import Graph
 from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.lava_arithmetic import ALIGN_SHIFT
 from pumice.convert.passes import register_pass
 from pumice.convert.passes.quantize import (
     SLAYER_SCALE,
@@ -27,10 +30,21 @@ from pumice.convert.passes.quantize import (
     float_synapse_weights,
     max_abs_step,
 )
+from pumice.convert.recurrence import recurrent_layer
+from pumice.convert.semantics import NON_SPIKING
 from pumice.errors import ModelError
 
 
+def _error_key(graph: Graph, synapse: str) -> str:
+    """The name of a synapse's second score: its neuron's count or potential error."""
+    neuron = graph.nodes[_neuron_after(graph, synapse)]
+    return "mean_abs_potential_error" if isinstance(neuron, NON_SPIKING) else "mean_abs_count_error"
+
+
 def _neuron_after(graph: Graph, synapse: str) -> str:
+    layer = recurrent_layer(graph, synapse)
+    if layer is not None:
+        return layer
     for src, dst in graph.edges:
         if src == synapse and graph.nodes[dst].is_neuron:
             return dst
@@ -52,17 +66,26 @@ class CalibrateQuantize:
     scale: int = SLAYER_SCALE
     #: How many steps to try per layer: the max-abs step and that many - 1 halvings.
     candidates: int = 4
+    #: Neuron leak of the result, as :class:`QuantizeToLoihi`'s ``leak``.
+    leak: str = "multiply"
 
     def _run(self, graph: Graph):
         steps = self.spikes.shape[-1]
         padded = pad_for_latency(self.spikes)
         return emulate(graph, padded, windows=layer_windows(graph, steps))
 
+    def _layer_error(self, run: Emulation, reference: Emulation, neuron: str) -> float:
+        """Mean absolute spike-count error of ``neuron``; for a non-spiking layer, the mean
+        absolute error of its answer ``v`` (fixed ``v`` scaled back to threshold units)."""
+        if neuron in (reference.potentials or {}):
+            fixed = run.potentials[neuron] / (self.scale << ALIGN_SHIFT)
+            return float(np.abs(fixed - reference.potentials[neuron]).mean())
+        return float(np.abs(run.counts[neuron] - reference.counts[neuron]).mean())
+
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
         reference_run = self._run(graph)
-        reference = reference_run.counts
         reference_predictions = reference_run.predictions(graph.output)
-        base = QuantizeToLoihi(scale=self.scale, weight_bits=self.weight_bits)
+        base = QuantizeToLoihi(scale=self.scale, weight_bits=self.weight_bits, leak=self.leak)
         chosen: dict[str, int] = {}
         search: dict[str, dict[int, tuple[float, float]]] = {}
         for name, weight in float_synapse_weights(graph).items():
@@ -76,8 +99,7 @@ class CalibrateQuantize:
                 trial = dataclasses.replace(base, steps={**chosen, name: step})
                 run = self._run(trial.apply(graph)[0])
                 agreement = float((run.predictions(graph.output) == reference_predictions).mean())
-                error = float(np.abs(run.counts[neuron] - reference[neuron]).mean())
-                scores[step] = (agreement, error)
+                scores[step] = (agreement, self._layer_error(run, reference_run, neuron))
             chosen[name] = max(scores, key=lambda step: (scores[step][0], -scores[step][1]))
             search[name] = scores
         fixed, changed = dataclasses.replace(base, steps=chosen).apply(graph)
@@ -85,7 +107,7 @@ class CalibrateQuantize:
             "samples": int(len(self.spikes)),
             "per_step": {
                 name: {
-                    str(step): {"prediction_agreement": agree, "mean_abs_count_error": err}
+                    str(step): {"prediction_agreement": agree, _error_key(graph, name): err}
                     for step, (agree, err) in scores.items()
                 }
                 for name, scores in search.items()

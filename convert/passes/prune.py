@@ -2,7 +2,9 @@
 
 Works on float and fixed graphs alike (within a layer, mantissas order as the weights
 do). Pruned dense layers are marked ``sparse``, so Lava gets a ``Sparse`` process that
-holds only the remaining synapses; a pruned conv keeps its kernel with zeros in it.
+holds only the remaining synapses; a pruned conv keeps its kernel with zeros in it. A
+recurrent layer's own synapses are pruned as a layer of their own (``<layer>.recurrent``)
+and marked sparse the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ import numpy as np
 
 from pumice.convert.ir import Conv2d, Dense, FixedConv2d, FixedDense, Graph
 from pumice.convert.passes import register_pass
+from pumice.convert.recurrence import (
+    RECURRENT_KINDS,
+    recurrent_name,
+    recurrent_synapse,
+    with_recurrent_synapse,
+)
 from pumice.errors import PumiceError
 
 _PRUNABLE = (Dense, FixedDense, Conv2d, FixedConv2d)
@@ -49,17 +57,25 @@ class PruneMagnitude:
         if self.threshold is not None and self.threshold < 0:
             raise PumiceError(f"pruning threshold must be >= 0, got {self.threshold}")
 
+    def _prune(self, node):
+        """``node`` with its smallest weights zeroed, and the fraction of zero weights."""
+        mask = magnitude_mask(node.weight, self.sparsity, self.threshold)
+        weight = np.where(mask, node.weight, 0).astype(node.weight.dtype)
+        changes = {"weight": weight}
+        if isinstance(node, Dense | FixedDense):
+            changes["sparse"] = True
+        return dataclasses.replace(node, **changes), float(
+            1.0 - np.count_nonzero(weight) / weight.size
+        )
+
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
         nodes, pruned = {}, {}
         for name, node in graph.nodes.items():
             if isinstance(node, _PRUNABLE):
-                mask = magnitude_mask(node.weight, self.sparsity, self.threshold)
-                weight = np.where(mask, node.weight, 0).astype(node.weight.dtype)
-                changes = {"weight": weight}
-                if isinstance(node, Dense | FixedDense):
-                    changes["sparse"] = True
-                node = dataclasses.replace(node, **changes)
-                pruned[name] = float(1.0 - np.count_nonzero(weight) / weight.size)
+                node, pruned[name] = self._prune(node)
+            if isinstance(node, RECURRENT_KINDS):
+                synapse, pruned[recurrent_name(name)] = self._prune(recurrent_synapse(node))
+                node = with_recurrent_synapse(node, synapse)
             nodes[name] = node
         result = dataclasses.replace(graph, nodes=nodes)
         result.metadata = {**graph.metadata, "pruning": {"sparsity": pruned}}

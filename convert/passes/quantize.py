@@ -10,6 +10,10 @@ With ``weight_bits`` below 8, each layer's weights go on a ``weight_bits``-bit g
 step (a power of two, in units of ``1 / scale``) is the smallest that holds the largest
 weight, unless ``steps`` names one (see the ``calibrate`` pass, which searches it). Every
 grid is stored as Lava mantissas with a per-layer exponent that reproduce it exactly.
+
+A recurrent layer's own weights are a synapse set of their own (``<layer>.recurrent``,
+with its own step). Per-neuron decays fit no Lava ``LIF``: they need ``leak="shift"``,
+which makes every neuron a shift-leak neuron (see the ``shift_leak`` pass) as it goes.
 """
 
 from __future__ import annotations
@@ -21,15 +25,23 @@ import numpy as np
 from pumice.convert.ir import (
     FLOAT_KINDS,
     Conv2d,
+    CubaLI,
     CubaLIF,
     Dense,
     FixedConv2d,
+    FixedCubaLI,
     FixedCubaLIF,
     FixedDense,
+    FixedRecurrentCubaLIF,
     Graph,
+    ISIConv2d,
+    ISIDense,
+    RecurrentCubaLIF,
     SumPool2d,
 )
 from pumice.convert.passes import register_pass
+from pumice.convert.passes.shift_leak import shift_neuron
+from pumice.convert.recurrence import recurrent_fields, recurrent_name
 from pumice.convert.weight_format import grid_format, grid_levels, on_grid
 from pumice.errors import ModelError
 
@@ -66,7 +78,13 @@ def quantize_weights(weight: np.ndarray, scale: int) -> np.ndarray:
 
 def quantize_decay(decay: float) -> int:
     """A decay fraction as 12-bit ``round(decay * 4096)``."""
-    return int(np.clip(np.round(decay * _DECAY_ONE), 0, _DECAY_ONE))
+    return int(quantize_decays(decay))
+
+
+def quantize_decays(decay: float | np.ndarray) -> np.ndarray:
+    """:func:`quantize_decay` of every element (a per-neuron array or a scalar)."""
+    fraction = np.asarray(decay, dtype=np.float64)
+    return np.clip(np.round(fraction * _DECAY_ONE), 0, _DECAY_ONE).astype(np.int64)
 
 
 def _dense(node: Dense, weight: np.ndarray, bits: int, step: int) -> FixedDense:
@@ -103,6 +121,8 @@ def float_synapse_weights(graph: Graph) -> dict[str, np.ndarray]:
             weights[name] = np.full((channels, 1, *node.kernel), node.weight)
         elif type(node) in _SYNAPSES:
             weights[name] = np.asarray(node.weight, dtype=np.float64)
+        if isinstance(node, RecurrentCubaLIF):
+            weights[recurrent_name(name)] = np.asarray(node.recurrent_weight, dtype=np.float64)
     return weights
 
 
@@ -113,7 +133,21 @@ def _saturated(values: np.ndarray, step: int, kept: np.ndarray) -> int:
     )
 
 
-def _lif(name: str, node: CubaLIF, scale: int) -> FixedCubaLIF:
+def _layer_decay(name: str, field: str, values: np.ndarray) -> int:
+    """The one 12-bit decay of a layer; per-neuron decays cannot be a Lava ``LIF``'s."""
+    if np.any(values != values.flat[0]):
+        raise ModelError(
+            f"layer '{name}': per-neuron {field}s cannot run on Lava's LIF (one {field} "
+            f"per layer): convert with --leak shift"
+        )
+    return int(values.flat[0])
+
+
+def _lif(name: str, node: CubaLIF, scale: int, leak: str, recurrent: dict):
+    """The fixed-point neuron of ``node`` and, for a shift leak, its report entry.
+
+    ``recurrent`` holds the quantised recurrent fields of a recurrent layer (else empty).
+    """
     vth = int(node.threshold * scale)
     if not 0 <= vth <= _VTH_MAX:
         raise ModelError(
@@ -121,14 +155,48 @@ def _lif(name: str, node: CubaLIF, scale: int) -> FixedCubaLIF:
             f"17-bit range [0, {_VTH_MAX}]"
         )
     bias = np.round(np.asarray(node.bias, dtype=np.float64) * scale).astype(np.int64)
-    return FixedCubaLIF(
-        shape=tuple(node.shape),
-        du=max(quantize_decay(node.current_decay) - 1, 0),
-        dv=min(quantize_decay(node.voltage_decay), _DECAY_ONE - 1),
-        vth=vth,
-        bias_mant=np.clip(bias, -_BIAS_MANT_MAX - 1, _BIAS_MANT_MAX),
-        bias_exp=BIAS_EXP,
+    fields = {
+        "shape": tuple(node.shape),
+        "vth": vth,
+        "bias_mant": np.clip(bias, -_BIAS_MANT_MAX - 1, _BIAS_MANT_MAX),
+        "bias_exp": BIAS_EXP,
+        **recurrent,
+    }
+    du = np.maximum(quantize_decays(node.current_decay) - 1, 0)
+    dv = np.minimum(quantize_decays(node.voltage_decay), _DECAY_ONE - 1)
+    if leak == "shift":
+        return shift_neuron(name, (du + 1) / _DECAY_ONE, dv / _DECAY_ONE, **fields)
+    kind = FixedRecurrentCubaLIF if recurrent else FixedCubaLIF
+    du, dv = _layer_decay(name, "current decay", du), _layer_decay(name, "voltage decay", dv)
+    return kind(du=du, dv=dv, **fields), None
+
+
+def _li(name: str, node: CubaLI, scale: int) -> FixedCubaLI:
+    """A non-spiking layer: the decays and bias of :func:`_lif`, always a multiplier leak."""
+    lif = CubaLIF(
+        shape=node.shape,
+        threshold=0.0,
+        current_decay=node.current_decay,
+        voltage_decay=node.voltage_decay,
+        bias=node.bias,
     )
+    fixed, _ = _lif(name, lif, scale, "multiply", {})
+    return FixedCubaLI(
+        shape=fixed.shape,
+        du=fixed.du,
+        dv=fixed.dv,
+        bias_mant=fixed.bias_mant,
+        bias_exp=fixed.bias_exp,
+    )
+
+
+def _refuse_isi_synapses(graph: Graph) -> None:
+    for name, node in graph.nodes.items():
+        if isinstance(node, ISIDense | ISIConv2d):
+            raise ModelError(
+                f"layer '{name}' is an {type(node).__name__}: lower it first (pass "
+                f"'lower_isi'; pumice convert does it), then quantise"
+            )
 
 
 @register_pass
@@ -143,13 +211,19 @@ class QuantizeToLoihi:
     #: Weight bits per synapse, 1..8 (Loihi's synapses hold 1-8).
     weight_bits: int = 8
     #: Grid step per synapse node name (integer units, a power of two); others default.
+    #: A recurrent layer's own synapses are named ``<layer>.recurrent``.
     steps: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: "multiply" (Lava's LIF) or "shift": neurons become shift-leak neurons directly (see
+    #: the ``shift_leak`` pass), which per-neuron decays need.
+    leak: str = "multiply"
 
     def __post_init__(self) -> None:
         if not 1 <= self.weight_bits <= 8:
             raise ModelError(
                 f"weight bits must be 1 to 8 (Loihi's synapse widths), got {self.weight_bits}"
             )
+        if self.leak not in ("multiply", "shift"):
+            raise ModelError(f"unknown leak '{self.leak}': choose multiply or shift")
 
     def synapse_weights(self, graph: Graph) -> dict[str, tuple[np.ndarray, int]]:
         """Per synapse node: its integer weights on the grid and the grid's step."""
@@ -169,17 +243,32 @@ class QuantizeToLoihi:
         return chosen
 
     def apply(self, graph: Graph) -> tuple[Graph, bool]:
+        _refuse_isi_synapses(graph)
         weights = self.synapse_weights(graph)
         float_weights = float_synapse_weights(graph)
-        nodes, changed, saturated = {}, False, {}
+        nodes, changed, saturated, shifted = {}, False, {}, []
         for name, node in graph.nodes.items():
             if name in weights:
                 integer, step = weights[name]
                 saturated[name] = _saturated(float_weights[name] * self.scale, step, integer)
                 node = _SYNAPSES[type(node)](node, integer, self.weight_bits, step)
             elif isinstance(node, CubaLIF):
+                recurrent = {}
+                if isinstance(node, RecurrentCubaLIF):
+                    key = recurrent_name(name)
+                    integer, step = weights[key]
+                    saturated[key] = _saturated(float_weights[key] * self.scale, step, integer)
+                    synapse = _dense(
+                        Dense(integer, sparse=node.sparse), integer, self.weight_bits, step
+                    )
+                    recurrent = recurrent_fields(synapse)
                 bias = np.asarray(node.bias, dtype=np.float64) * self.scale
-                node = _lif(name, node, self.scale)
+                node, change = _lif(name, node, self.scale, self.leak, recurrent)
+                saturated[name] = _saturated(bias, 1, node.bias_mant)
+                shifted += [change] if change else []
+            elif isinstance(node, CubaLI):
+                bias = np.asarray(node.bias, dtype=np.float64) * self.scale
+                node = _li(name, node, self.scale)
                 saturated[name] = _saturated(bias, 1, node.bias_mant)
             else:
                 nodes[name] = node
@@ -197,4 +286,6 @@ class QuantizeToLoihi:
                 "saturated": saturated,
             },
         }
+        if self.leak == "shift":
+            fixed.metadata["shift_leak"] = shifted
         return fixed, changed

@@ -3,7 +3,8 @@
 Counting (every figure per core and per time step, summed or averaged over samples):
 
 - a spike of a neuron sends one message to every core holding a range it has a present
-  (nonzero) synapse onto, its own core included (one per output axon); input spikes enter
+  (nonzero) synapse onto, its own core included (one per output axon; a recurrent layer's
+  spikes are also messages to its own ranges); input spikes enter
   from outside the chip and count as messages received by the first layer's cores, with no
   sending core and no hops;
 - a message costs the Manhattan distance between the two cores on their chip's mesh in
@@ -15,19 +16,27 @@ Counting (every figure per core and per time step, summed or averaged over sampl
   receives a synaptic event that step (events arrive one step after the spike, Lava's
   synaptic delay).
 
+An ISI binner has no neurons: a spike leaves its neuron on the binner line of its ISI
+(dropped beyond the last bin), and messages and synaptic operations follow that line's
+synapses; the spike is generated (and its messages sent) by the neuron's core.
+
 Messages, hops and synaptic operations are attributed to the step of the spike. Each
 count is a product of a (samples x steps, neurons) spike matrix with a small
-(neurons, cores) incidence matrix, per layer.
+(neurons, cores) incidence matrix, per layer (a sparse spike matrix for binner lines).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
+from scipy.sparse import csr_matrix, issparse
 
+from pumice.convert.event_ops import conv_events, dense_events
 from pumice.convert.hardware import HardwareProfile
 from pumice.convert.ir import FixedConv2d, Graph
+from pumice.convert.isi import Binned, intervals
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
 from pumice.convert.tensor_ops import conv2d, delay_one_step, dense
 from pumice.convert.traffic.energy import energy_breakdown
@@ -55,6 +64,8 @@ CONVENTIONS = [
     "that step",
     "per-step figures: messages, hops and synaptic ops at the step of the spike; totals sum "
     "over samples; per_inference divides by samples",
+    "ISI binners: no neurons; a spike's messages and synaptic ops follow the binner line of "
+    "its ISI (one input axon per line), sent from the spiking neuron's core",
 ]
 
 
@@ -84,10 +95,17 @@ def _source_columns(
     mapping: Mapping,
     place: np.ndarray,
     n: int,
+    line_neurons: np.ndarray | None = None,
 ) -> _Columns:
-    """Incidence columns of the input or a neuron layer: what its spikes add to each core."""
+    """Incidence columns of the input or a neuron layer: what its spikes add to each core.
+
+    For the ``n`` lines of an ISI binner, ``line_neurons`` names each line's source neuron;
+    the spikes themselves are counted with the source, not here.
+    """
     columns = _Columns()
     sender = mapping.neuron_cores(source) if source in mapping.shapes else None
+    if sender is not None and line_neurons is not None:
+        sender = sender[line_neurons]
     fan = {key: np.zeros(n, dtype=np.int64) for key in ("sent", "ew", "ns", "chips")}
     for synapses in consumers:
         owner = mapping.neuron_cores(synapses.layer)[synapses.post]
@@ -107,7 +125,8 @@ def _source_columns(
             fan["ns"] += (reached * same * np.abs(y[:, None] - to_y[None, :])).sum(axis=1)
     if sender is not None:
         cores, hot = _one_hot(sender)
-        columns.add("spikes_generated", cores, hot)
+        if line_neurons is None:
+            columns.add("spikes_generated", cores, hot)
         columns.add("messages_sent", cores, hot * fan["sent"][:, None])
         columns.add("inter_chip_messages_sent", cores, hot * fan["chips"][:, None])
         if mapping.mesh is not None:
@@ -116,8 +135,11 @@ def _source_columns(
     return columns
 
 
-def _count(spikes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """``spikes @ matrix`` for 0/1 spikes (rows) and nonnegative integer counts, exactly."""
+def _count(spikes, matrix: np.ndarray) -> np.ndarray:
+    """``spikes @ matrix`` for 0/1 spikes (rows, dense or sparse) and nonnegative integer
+    counts, exactly."""
+    if issparse(spikes):
+        return np.asarray(spikes @ matrix.astype(np.int64))
     exact32 = matrix.sum(axis=0).max(initial=0) < (1 << 24)
     dtype = np.float32 if exact32 else np.float64
     return np.rint(spikes.astype(dtype) @ matrix.astype(dtype)).astype(np.int64)
@@ -129,10 +151,41 @@ def _as_rows(train: np.ndarray) -> np.ndarray:
     return train.reshape(samples, -1, steps).transpose(0, 2, 1)
 
 
-def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray) -> np.ndarray:
+def _binned_rows(binned: Binned) -> csr_matrix:
+    """A binner's output as a sparse (samples x steps, lines) spike matrix, lines flat."""
+    sample, line, *position, step = binned.events()
+    samples, channels, *plane, steps = binned.intervals.shape
+    for size, index in zip(plane, position, strict=True):
+        line = line * size + index
+    shape = (samples * steps, channels * binned.num_bins * math.prod(plane))
+    ones = np.ones(line.size, dtype=np.int64)
+    return csr_matrix((ones, (sample * steps + step, line)), shape=shape)
+
+
+def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray | Binned) -> np.ndarray:
     """Present synapses each neuron receives a spike on, per step: (samples, neurons, steps)."""
     node = synapses.node
     present = (node.weight != 0).astype(np.int64)
+    if isinstance(source_train, Binned):
+        samples, steps = source_train.intervals.shape[0], source_train.intervals.shape[-1]
+        if isinstance(node, FixedConv2d) and node.groups == 1:
+            height, width = source_train.intervals.shape[2:4]
+            events = conv_events(
+                present,
+                (height, width),
+                samples,
+                steps,
+                source_train.events(),
+                node.stride,
+                node.padding,
+                node.dilation,
+            )
+            return events.reshape(samples, synapses.n_post, -1)
+        if not isinstance(node, FixedConv2d):
+            sample, line, step = source_train.events()
+            events = dense_events(present, samples, steps, sample, line, step)
+            return events.reshape(samples, synapses.n_post, -1)
+        source_train = source_train.dense()
     if isinstance(node, FixedConv2d):
         events = conv2d(
             present, source_train, node.stride, node.padding, node.dilation, node.groups
@@ -184,17 +237,23 @@ def traffic_report(
     n_cores = len(mapping.cores)
     place = np.array([[c.chip, c.x or 0, c.y or 0] for c in mapping.cores], dtype=np.int64)
     layers = layer_synapses(graph)
-    plans = {
-        source: _source_columns(
-            source,
-            [s for s in layers if s.source == source],
-            mapping,
-            place,
-            int(np.prod(spikes[source].shape[1:-1])),
-        )
+    # a feed is a source's own spikes or an ISI binner's lines: (source, consumers, lines)
+    feeds = {
+        source: (source, [s for s in layers if s.source == source and s.binner is None], None)
         for source in (graph.input, *mapping.shapes)
     }
-    matrices = {source: np.concatenate(plan.matrix, axis=1) for source, plan in plans.items()}
+    binners = {s.binner: s for s in layers if s.binner is not None}
+    for binner, first in binners.items():
+        consumers = [s for s in layers if s.binner == binner]
+        feeds[binner] = (first.source, consumers, first.source_neurons(np.arange(first.n_pre)))
+    plans = {}
+    for feed, (source, consumers, line_neurons) in feeds.items():
+        n = int(np.prod(spikes[source].shape[1:-1])) if line_neurons is None else line_neurons.size
+        plan = _source_columns(source, consumers, mapping, place, n, line_neurons)
+        if plan.matrix:
+            plans[feed] = plan
+    matrices = {feed: np.concatenate(plan.matrix, axis=1) for feed, plan in plans.items()}
+    binner_shapes = {b: graph.shapes()[graph.predecessor(b)] for b in binners}
     hot = {s.layer: _one_hot(mapping.neuron_cores(s.layer)) for s in layers}
     per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
     core_peak = np.zeros(n_cores, dtype=np.int64)
@@ -204,10 +263,21 @@ def traffic_report(
         counts = {
             q: np.zeros((len(batch[graph.input]), steps, n_cores), np.int64) for q in QUANTITIES
         }
-        for source, plan in plans.items():
-            rows = _as_rows(batch[source])
-            result = _count(rows.reshape(-1, rows.shape[-1]), matrices[source])
-            result = result.reshape(*rows.shape[:2], -1)
+        binned = {
+            binner: Binned(
+                intervals(batch[s.source].reshape(-1, *binner_shapes[binner], steps)), s.bins
+            )
+            for binner, s in binners.items()
+        }
+        for feed, plan in plans.items():
+            source = feeds[feed][0]
+            if feed in binned:
+                rows = _binned_rows(binned[feed])
+            else:
+                rows = _as_rows(batch[feed])
+                rows = rows.reshape(-1, rows.shape[-1])
+            result = _count(rows, matrices[feed])
+            result = result.reshape(len(batch[graph.input]), steps, -1)
             column = 0
             for (quantity, cores), block in zip(plan.targets, plan.matrix, strict=True):
                 part = result[..., column : column + block.shape[1]]
@@ -215,11 +285,15 @@ def traffic_report(
                 if source == graph.input and quantity == "messages_received":
                     input_messages += int(part.sum())
                 column += block.shape[1]
+        events_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
         for synapses in layers:
-            events = delay_one_step(_synaptic_events(synapses, batch[synapses.source]))
-            fired = batch[synapses.layer].reshape(events.shape)
+            train = batch[synapses.source] if synapses.binner is None else binned[synapses.binner]
+            events = delay_one_step(_synaptic_events(synapses, train))
+            events_by_layer[synapses.layer] = events_by_layer.get(synapses.layer, 0) + events
+        for layer, events in events_by_layer.items():
+            fired = batch[layer].reshape(events.shape)
             active = ((events > 0) | (fired > 0)).transpose(0, 2, 1)
-            cores, one_hot = hot[synapses.layer]
+            cores, one_hot = hot[layer]
             rows = active.reshape(-1, active.shape[-1])
             counts["neuron_updates_active"][..., cores] += _count(rows, one_hot).reshape(
                 *active.shape[:2], -1
