@@ -1,8 +1,10 @@
 """Run a fixed-point IR graph on Lava's CPU simulator (``Loihi2SimCfg``, ``fixed_pt``).
 
 Samples are played back to back; between samples every neuron's ``u``/``v`` and
-every synapse's one-step buffer is reset, so each sample starts from rest exactly
-as in the emulator.
+every synapse's one-step buffer and every ISI binner's age is reset, so each sample
+starts from rest exactly as in the emulator. A non-spiking layer's ``v`` is read once per
+sample, after the last step of its window (Lava reads a Var only between runs, one
+element at a time, so a sample runs to that step, hands ``v`` back, then runs on).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from tqdm.auto import tqdm
 
-from pumice.convert.emulator import Emulation
+from pumice.convert.emulator import Emulation, check_non_spiking
 from pumice.convert.ir import Graph
-from pumice.deploy.lava_network import build_lava_network, swap_map_layout
+from pumice.convert.semantics import NON_SPIKING
+from pumice.deploy.lava_network import LavaNetwork, build_lava_network, swap_map_layout
+from pumice.errors import ModelError
 
 
 def _from_lava(data: np.ndarray, samples: int, steps: int, ir_shape: tuple[int, ...]):
@@ -29,6 +33,34 @@ def _monitor_trace(monitor, samples, steps, ir_shape):
     lava_shape = ir_shape[::-1]
     data = np.asarray(data).reshape(samples * steps, *lava_shape)
     return _from_lava(np.moveaxis(data, 0, -1), samples, steps, ir_shape)
+
+
+def _reset(net: LavaNetwork) -> None:
+    """Every neuron's u and v, synapse buffer and binner age back to 0."""
+    for name, lif in net.neurons.items():
+        zeros = np.zeros(net.shapes[name][::-1])
+        lif.u.set(zeros)
+        lif.v.set(zeros)
+    for proc in net.synapses.values():
+        buffer = proc.a_buff if hasattr(proc, "a_buff") else proc.a_buf
+        buffer.set(np.zeros(buffer.shape))
+    for binner in net.binners.values():
+        binner.age.set(np.zeros(binner.age.shape))
+
+
+def _readout_steps(graph: Graph, windows: dict, steps: int) -> dict[str, int]:
+    """Per non-spiking layer, the run step after which its ``v`` is the answer (its stop)."""
+    readout = {}
+    for name, node in graph.nodes.items():
+        if isinstance(node, NON_SPIKING):
+            stop = windows.get(name, (0, steps))[1]
+            if not 1 <= stop <= steps:
+                raise ModelError(
+                    f"layer '{name}': its window ends at step {stop}, outside the run's "
+                    f"{steps} steps"
+                )
+            readout[name] = stop
+    return readout
 
 
 def run_on_lava(
@@ -50,27 +82,30 @@ def run_on_lava(
     pass ``Loihi2HwCfg()`` for a Loihi 2 board (needs Intel's lava-loihi extension).
     ``reset=False`` plays all samples in one uninterrupted run without resetting state
     between them (Lava's raw speed, for benchmarks; later samples then start from the
-    previous one's state).
+    previous one's state; a graph with a non-spiking layer still pauses every sample to
+    read its ``v``).
     """
     samples, steps = spikes.shape[0], spikes.shape[-1]
+    readout = _readout_steps(graph, windows or {}, steps)
     net = build_lava_network(
         graph, spikes, record_spikes=record_spikes, record_state=record_state, windows=windows
     )
     run_cfg = run_cfg or Loihi2SimCfg(select_tag="fixed_pt")
     anchor = net.source
-    runs, run_steps = (samples, steps) if reset else (1, samples * steps)
+    per_sample = reset or bool(readout)
+    runs = samples if per_sample else 1
+    cuts = sorted({*readout.values(), steps}) if per_sample else [samples * steps]
+    read: dict[str, list[np.ndarray]] = {name: [] for name in readout}
     try:
         for sample in tqdm(range(runs), desc="lava", unit="run", disable=not progress):
-            anchor.run(condition=RunSteps(num_steps=run_steps), run_cfg=run_cfg)
-            if sample + 1 == runs:
-                break
-            for name, lif in net.neurons.items():
-                zeros = np.zeros(net.shapes[name][::-1])
-                lif.u.set(zeros)
-                lif.v.set(zeros)
-            for proc in net.synapses.values():
-                buffer = proc.a_buff if hasattr(proc, "a_buff") else proc.a_buf
-                buffer.set(np.zeros(buffer.shape))
+            done = 0
+            for cut in cuts:
+                anchor.run(condition=RunSteps(num_steps=cut - done), run_cfg=run_cfg)
+                done = cut
+                for name in (n for n, stop in readout.items() if stop == cut):
+                    read[name].append(np.asarray(net.neurons[name].v.get()))
+            if reset and sample + 1 < runs:
+                _reset(net)
         if record_spikes:
             trains = {
                 name: _from_lava(sink.data.get(), samples, steps, net.shapes[name]).astype(np.uint8)
@@ -102,4 +137,12 @@ def run_on_lava(
             )
     finally:
         anchor.stop()
-    return Emulation(counts=counts, spikes=trains, u=u, v=v)
+    for name in readout:
+        check_non_spiking(name, trains[name] if record_spikes else counts[name])
+    potentials = {
+        name: swap_map_layout(np.stack(values), 1, len(net.shapes[name])).astype(np.int64)
+        for name, values in read.items()
+    }
+    return Emulation(
+        counts=counts, spikes=trains, u=u, v=v, potentials=potentials if readout else None
+    )

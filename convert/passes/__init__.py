@@ -31,6 +31,7 @@ def register_pass(cls: type) -> type:
 
 from pumice.convert.passes import (  # noqa: E402,F401  (they register themselves)
     calibrate,
+    lower_isi,
     prune,
     quantize,
     shift_leak,

@@ -1,0 +1,1 @@
+"""ISI binner: process and ``fixed_pt`` model (Lava's process/models layout)."""
