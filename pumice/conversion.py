@@ -166,6 +166,13 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
         record("quantize", fixed, "already fixed point: kept as it is", accuracy(fixed))
     else:
         raise ModelError(f"model '{config.model}' mixes float and fixed-point nodes")
+    fixed, trimmed = PASSES["trim_isi_bins"]().apply(fixed)
+    if trimmed:
+        report["isi_trimming"] = fixed.metadata["isi_trimming"]
+        changes = "ISI bins with only zero weights dropped: " + ", ".join(
+            f"{n} {t['bins_before']}->{t['bins_after']}" for n, t in report["isi_trimming"].items()
+        )
+        record("trim_isi_bins", fixed, changes, steps[-1]["accuracy"])
     if config.leak == "shift":
         # a float model got its shifts while quantising (per-neuron decays need that)
         fixed, shifted_now = PASSES["shift_leak"]().apply(fixed)

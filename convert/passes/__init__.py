@@ -35,4 +35,5 @@ from pumice.convert.passes import (  # noqa: E402,F401  (they register themselve
     prune,
     quantize,
     shift_leak,
+    trim_isi_bins,
 )

@@ -31,7 +31,7 @@ def _bins_needed(weight: np.ndarray, num_bins: int, tolerance: float) -> int:
     return int(kept[-1]) + 1 if kept.size else 1
 
 
-def _keep_bins(weight: np.ndarray, num_bins: int, kept: int) -> np.ndarray:
+def keep_bins(weight: np.ndarray, num_bins: int, kept: int) -> np.ndarray:
     """The weight of the first ``kept`` bins of every input."""
     split = weight.reshape(weight.shape[0], -1, num_bins, *weight.shape[2:])
     return split[:, :, :kept].reshape(weight.shape[0], -1, *weight.shape[2:])
@@ -70,7 +70,7 @@ class LowerISI:
                 raise ModelError(f"cannot lower '{name}': the graph already has a node '{binner}'")
             weight = binned_weight(node, largest)
             kept = _bins_needed(weight, largest, self.tolerance)
-            weight = _keep_bins(weight, largest, kept)
+            weight = keep_bins(weight, largest, kept)
             if isinstance(node, ISIDense):
                 synapse = Dense(weight)
             else:

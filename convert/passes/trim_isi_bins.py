@@ -1,0 +1,54 @@
+"""Drop ISI bins that quantisation left without a single synapse weight.
+
+After quantisation many bins of a lowered ISI synapse hold only zero mantissas (the
+Gaussian has fallen below half a weight step). A binner's trailing bins whose
+mantissas are all zero change nothing when dropped: those spikes would have added 0.
+Dropping them shrinks the binner's lines (input axons) and the synapse that follows.
+The result is exact: the emulator and Lava compute the same spikes before and after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from pumice.convert.ir import FixedConv2d, FixedDense, Graph, ISIBinner
+from pumice.convert.passes import register_pass
+from pumice.convert.passes.lower_isi import keep_bins
+
+
+def _bins_used(weight: np.ndarray, num_bins: int) -> int:
+    """Bins up to the last one holding a non-zero mantissa (at least 1)."""
+    per_bin = weight.reshape(weight.shape[0], -1, num_bins, *weight.shape[2:])
+    used = np.flatnonzero(np.moveaxis(per_bin, 2, 0).reshape(num_bins, -1).any(axis=1))
+    return int(used[-1]) + 1 if used.size else 1
+
+
+@register_pass
+@dataclasses.dataclass
+class TrimISIBins:
+    """Fixed-point binner + synapse pairs keep only the bins some weight uses."""
+
+    name = "trim_isi_bins"
+
+    def apply(self, graph: Graph) -> tuple[Graph, bool]:
+        nodes = dict(graph.nodes)
+        trimmed = {}
+        for src, dst in graph.edges:
+            binner, synapse = nodes[src], nodes[dst]
+            if not isinstance(binner, ISIBinner) or not isinstance(
+                synapse, FixedDense | FixedConv2d
+            ):
+                continue
+            used = _bins_used(synapse.weight, binner.num_bins)
+            if used == binner.num_bins:
+                continue
+            weight = keep_bins(synapse.weight, binner.num_bins, used)
+            nodes[src] = ISIBinner(used)
+            nodes[dst] = dataclasses.replace(synapse, weight=weight)
+            trimmed[dst] = {"bins_before": binner.num_bins, "bins_after": used}
+        if not trimmed:
+            return graph, False
+        metadata = {**graph.metadata, "isi_trimming": trimmed}
+        return dataclasses.replace(graph, nodes=nodes, metadata=metadata), True
