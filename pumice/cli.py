@@ -52,6 +52,8 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         prune=args.prune,
         leak=args.leak,
         profile=args.profile,
+        max_isi=args.max_isi,
+        isi_tolerance=args.isi_tolerance,
     )
     _, report = convert(config)
     print(format_steps(report))
@@ -199,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--leak", choices=("multiply", "shift"), default="multiply", help="shift: power-of-2 leaks"
     )
     convert.add_argument("--profile", help="hardware profile to check: loihi1, loihi2 or a .toml")
+    convert.add_argument(
+        "--max-isi", type=int, help="ISI synapses: largest ISI to bin (default: steps + 1)"
+    )
+    convert.add_argument(
+        "--isi-tolerance",
+        type=float,
+        default=0.0,
+        help="ISI synapses: drop trailing bins whose float weights are all below this",
+    )
     convert.add_argument("--json", type=Path, help="write the step report here")
     convert.set_defaults(func=_cmd_convert)
 
