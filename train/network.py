@@ -71,6 +71,11 @@ def _needs_image(kind: str, shape: Shape) -> None:
 
 
 def _dense(layer: DenseLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
+    if layer.recurrent:
+        raise ConfigError(
+            f"dense layer of {layer.features} neurons has recurrent = true: SLAYER dense "
+            "layers are feed-forward; recurrent layers need the BPSR family (a [bpsr] section)"
+        )
     blocks: list[torch.nn.Module] = []
     if len(shape) > 1:
         blocks.append(slayer.block.cuba.Flatten())
