@@ -21,10 +21,21 @@ import numpy as np
 
 import pumice  # noqa: F401  (installs the Lava import fixes)
 from pumice.atomic import atomic_write_text
+from pumice.convert.recurrence import weighted_synapses
 from pumice.inference import run_graph
+from pumice.model_files import read_model
 from pumice.pipeline import MODEL_FILE, convert_model, load_inputs
 from pumice.train.checkpoint import load_network
 from pumice.train.inference import predict_spikes
+
+
+def synapse_counts(graph) -> dict[str, int]:
+    """Synapses of a dense network of the same layers, and those present (non-zero)."""
+    weights = [node.weight for _, node in weighted_synapses(graph)]
+    return {
+        "possible": int(sum(w.size for w in weights)),
+        "present": int(sum(np.count_nonzero(w) for w in weights)),
+    }
 
 
 def main() -> None:
@@ -32,10 +43,16 @@ def main() -> None:
     parser.add_argument("run", type=Path, help="directory written by `pumice train`")
     parser.add_argument("--lava-samples", type=int, default=50)
     parser.add_argument("--out", type=Path, help="JSON path (default: RUN/evaluation.json)")
+    parser.add_argument("--bits", type=int, default=8, help="weight bits of the conversion")
+    parser.add_argument(
+        "--leak", choices=("multiply", "shift"), default="multiply", help="leak of the conversion"
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
-    fixed = convert_model(args.run / MODEL_FILE, args.run / "model.fixed.pumice")
+    fixed = convert_model(
+        args.run / MODEL_FILE, args.run / "model.fixed.pumice", bits=args.bits, leak=args.leak
+    )
     spikes, labels = load_inputs(fixed)
     model = load_network(args.run / "checkpoint.pt")
     float_predictions, float_spikes = predict_spikes(model, spikes)
@@ -47,6 +64,8 @@ def main() -> None:
         "run": str(args.run),
         "test_samples": int(len(labels)),
         "steps": int(spikes.shape[-1]),
+        "conversion": {"bits": args.bits, "leak": args.leak},
+        "synapses": synapse_counts(read_model(args.run / MODEL_FILE)),
         "float": {
             "accuracy": float((float_predictions == labels).mean()),
             "spikes_per_neuron": float_spikes,
@@ -67,6 +86,10 @@ def main() -> None:
             ),
             "predictions_equal_emulator": bool(
                 np.array_equal(on_lava.predictions, emulated.predictions[subset])
+            ),
+            "spike_counts_equal_emulator": all(
+                np.array_equal(on_lava.counts[name], emulated.counts[name][subset])
+                for name in on_lava.counts
             ),
         },
         "wall_s": time.perf_counter() - start,

@@ -28,11 +28,14 @@ class RunReport:
     spikes_per_neuron: dict[str, float]
     wall_s: float
     predictions: np.ndarray = dataclasses.field(repr=False)
+    #: Neuron layer name -> each sample's spike count per neuron over the window.
+    counts: dict[str, np.ndarray] = dataclasses.field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict:
         """The report as plain JSON types."""
         data = dataclasses.asdict(self)
         data.pop("predictions")
+        data.pop("counts")
         return data
 
 
@@ -70,4 +73,5 @@ def run_graph(
         spikes_per_neuron=spikes_per_neuron(result.counts, graph.hidden_neurons()),
         wall_s=wall,
         predictions=predictions,
+        counts=result.counts,
     )
