@@ -26,7 +26,7 @@ import torch
 from tqdm.auto import tqdm
 
 from pumice.atomic import atomic_write_text
-from pumice.data import Dataset, load_splits
+from pumice.data import Dataset, Splits, load_splits
 from pumice.errors import ConfigError
 from pumice.train.checkpoint import CHECKPOINT_NAME, Checkpoint, load_checkpoint, save_checkpoint
 from pumice.train.config import TrainConfig, config_to_dict, save_config
@@ -102,25 +102,30 @@ def evaluate(
 
 
 def train(
-    config: TrainConfig, out_dir: str | os.PathLike, resume: bool = False, progress: bool = True
+    config: TrainConfig,
+    out_dir: str | os.PathLike,
+    resume: bool = False,
+    progress: bool = True,
+    splits: Splits | None = None,
 ) -> TrainResult:
     """Train the config's network, writing metrics, checkpoints and results to ``out_dir``.
 
     With ``resume=True`` the run continues after the last epoch in ``out_dir``'s
     checkpoint (``[train] epochs`` may be raised); otherwise ``out_dir`` must not hold a
-    checkpoint yet.
+    checkpoint yet. ``splits`` replaces the config's data set (e.g. a benchmark's subset).
     """
     out_dir = Path(out_dir)
     data = config.data
-    splits = load_splits(
-        data.name,
-        data.root,
-        data.val_fraction,
-        data.seed,
-        steps=data.steps,
-        samples=data.samples,
-        level_delta=data.level_delta,
-    )
+    if splits is None:
+        splits = load_splits(
+            data.name,
+            data.root,
+            data.val_fraction,
+            data.seed,
+            steps=data.steps,
+            samples=data.samples,
+            level_delta=data.level_delta,
+        )
     device = select_device(config.train.device)
     torch.manual_seed(config.train.seed)
     model = build_network(config, splits.train.input_shape)

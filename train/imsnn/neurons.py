@@ -1,0 +1,60 @@
+"""IMSNN neurons: LIF with a SuperSpike surrogate, and the non-spiking output layer.
+
+Hidden layers (NOTES.md section 1), over (batch, T, *neurons) currents::
+
+    u(t) = alpha * u(t-1) * (1 - s(t-1)) + I(t)        s(t) = H(u(t) - threshold)
+
+The reset factor ``1 - s(t-1)`` is detached: the backward pass treats the reset as a
+constant (as SuperSpike does), so gradients flow only through the surrogate
+``1 / (1 + beta |u - threshold|)^2``. This equals the IR's ``CubaLIF`` with
+``current_decay = 1``, ``voltage_decay = 1 - alpha``: fires where ``v >= threshold``,
+then ``v = 0``.
+
+Output layer: ``u(t) = output_decay * u(t-1) + I(t)`` never fires; the logits are
+``u`` at the last step (the IR's ``CubaLI`` ``v`` at the window's last step).
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class _SuperSpike(torch.autograd.Function):
+    """Heaviside of ``u - threshold`` forward; SuperSpike's fast sigmoid derivative back."""
+
+    @staticmethod
+    def forward(ctx, distance: torch.Tensor, beta: float) -> torch.Tensor:
+        ctx.save_for_backward(distance)
+        ctx.beta = beta
+        return (distance >= 0).to(distance.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (distance,) = ctx.saved_tensors
+        return grad / (1 + ctx.beta * distance.abs()) ** 2, None
+
+
+def lif_spikes(current: torch.Tensor, decay: float, threshold: float, beta: float) -> torch.Tensor:
+    """Spikes (batch, T, ...) of LIF neurons driven by ``current`` (batch, T, ...)."""
+    potential = torch.zeros_like(current[:, 0])
+    keep = torch.ones_like(potential)
+    spikes = []
+    for step_current in current.unbind(1):
+        potential = decay * potential * keep + step_current
+        fired = _SuperSpike.apply(potential - threshold, beta)
+        spikes.append(fired)
+        keep = 1 - fired.detach()
+    return torch.stack(spikes, 1)
+
+
+def output_potential(current: torch.Tensor, decay: float) -> torch.Tensor:
+    """``u`` at the last step of non-spiking neurons driven by ``current`` (batch, T, n)."""
+    steps = current.shape[1]
+    exponents = torch.arange(steps - 1, -1, -1, dtype=current.dtype, device=current.device)
+    weights = torch.pow(torch.as_tensor(decay, dtype=current.dtype), exponents)
+    return torch.einsum("btn,t->bn", current, weights)
+
+
+def delay_one_step(spikes: torch.Tensor) -> torch.Tensor:
+    """Spikes (batch, T, ...) shifted one step later (SLAYER's ``delay_shift``, Lava's buffer)."""
+    return torch.cat([torch.zeros_like(spikes[:, :1]), spikes[:, :-1]], 1)

@@ -1,0 +1,57 @@
+"""Plain synapses of the SNN baseline (rule "snn"): fixed weights, no ISI modulation."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from pumice.errors import ModelError
+
+
+class PlainDense(torch.nn.Module):
+    """Dense synapse ``I = weight @ s`` with learned weights (out, in)."""
+
+    def __init__(self, weight: torch.Tensor, name: str = "dense") -> None:
+        super().__init__()
+        if weight.dim() != 2:
+            raise ModelError(f"{name}: weights must be (out, in), got shape {tuple(weight.shape)}")
+        self.name = name
+        self.weight = torch.nn.Parameter(weight.clone())
+
+    def forward(self, spikes: torch.Tensor) -> torch.Tensor:
+        """Current (B, T, out) of input spikes (B, T, in)."""
+        if spikes.dim() != 3 or spikes.shape[-1] != self.weight.shape[1]:
+            raise ModelError(
+                f"{self.name}: expected spikes (batch, T, {self.weight.shape[1]}), "
+                f"got {tuple(spikes.shape)}"
+            )
+        return F.linear(spikes, self.weight)
+
+
+class PlainConv2d(torch.nn.Module):
+    """Convolution synapse with learned weights (out, in, k, k), applied at every step."""
+
+    def __init__(
+        self, weight: torch.Tensor, stride: int = 1, padding: int = 0, name: str = "conv"
+    ) -> None:
+        super().__init__()
+        if weight.dim() != 4:
+            raise ModelError(
+                f"{name}: weights must be (out, in, kh, kw), got shape {tuple(weight.shape)}"
+            )
+        self.name = name
+        self.stride = (int(stride), int(stride))
+        self.padding = (int(padding), int(padding))
+        self.weight = torch.nn.Parameter(weight.clone())
+
+    def forward(self, spikes: torch.Tensor) -> torch.Tensor:
+        """Current (B, T, out, H', W') of input spikes (B, T, in, H, W)."""
+        if spikes.dim() != 5 or spikes.shape[2] != self.weight.shape[1]:
+            raise ModelError(
+                f"{self.name}: expected spikes (batch, T, {self.weight.shape[1]}, H, W), "
+                f"got {tuple(spikes.shape)}"
+            )
+        batch, steps = spikes.shape[:2]
+        frames = spikes.reshape(batch * steps, *spikes.shape[2:])
+        current = F.conv2d(frames, self.weight, stride=self.stride, padding=self.padding)
+        return current.view(batch, steps, *current.shape[1:])
