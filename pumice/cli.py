@@ -54,6 +54,7 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         profile=args.profile,
         max_isi=args.max_isi,
         isi_tolerance=args.isi_tolerance,
+        scale=args.scale,
     )
     _, report = convert(config)
     print(format_steps(report))
@@ -201,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--leak", choices=("multiply", "shift"), default="multiply", help="shift: power-of-2 leaks"
     )
     convert.add_argument("--profile", help="hardware profile to check: loihi1, loihi2 or a .toml")
+    convert.add_argument(
+        "--scale",
+        type=int,
+        default=64,
+        help="integer units per threshold unit, a power of two (default 64, SLAYER's)",
+    )
     convert.add_argument(
         "--max-isi", type=int, help="ISI synapses: largest ISI to bin (default: steps + 1)"
     )

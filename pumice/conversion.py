@@ -19,6 +19,7 @@ from pumice.convert.hardware import check_graph, load_profile, raise_for_violati
 from pumice.convert.ir import Graph, save_graph
 from pumice.convert.isi import ISI_SYNAPSES
 from pumice.convert.passes import PASSES
+from pumice.convert.passes.quantize import SLAYER_SCALE
 from pumice.convert.quantization_report import quantization_report
 from pumice.convert.recurrence import weighted_synapses
 from pumice.errors import ModelError
@@ -52,6 +53,13 @@ class ConversionConfig:
     max_isi: int | None = None
     #: Trailing ISI bins whose weights are all below this magnitude are dropped (0: none).
     isi_tolerance: float = 0.0
+    #: Integer units per threshold unit (a power of two; SLAYER's 64). Larger values give
+    #: weights and biases finer steps relative to the threshold.
+    scale: int = SLAYER_SCALE
+
+    def __post_init__(self) -> None:
+        if self.scale < 1 or self.scale & (self.scale - 1):
+            raise ModelError(f"scale must be a power of two >= 1, got {self.scale}")
 
 
 def _weight_arrays(graph: Graph) -> list[np.ndarray]:
@@ -145,12 +153,16 @@ def convert(config: ConversionConfig) -> tuple[Graph, dict]:
     if graph.domain() == "float":
         if spikes is not None:
             fixed, _ = PASSES["calibrate"](
-                spikes=spikes, weight_bits=config.bits, leak=config.leak
+                spikes=spikes, weight_bits=config.bits, leak=config.leak, scale=config.scale
             ).apply(graph)
             how = "steps calibrated"
         else:
-            fixed, _ = PASSES["quantize"](weight_bits=config.bits, leak=config.leak).apply(graph)
+            fixed, _ = PASSES["quantize"](
+                weight_bits=config.bits, leak=config.leak, scale=config.scale
+            ).apply(graph)
             how = "SLAYER's 8-bit steps" if config.bits == 8 else "max-abs steps"
+            if config.scale != SLAYER_SCALE:
+                how += f", scale {config.scale}"
         chosen = fixed.metadata["quantization"]["steps"]
         changes = f"{config.bits}-bit weights, {how}: " + ", ".join(
             f"{name} {step}" for name, step in chosen.items()
