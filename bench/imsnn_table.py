@@ -27,11 +27,11 @@ import numpy as np
 import pumice  # noqa: F401  (installs the Lava import fixes)
 from pumice.atomic import atomic_write_text
 from pumice.convert.ir import save_graph
-from pumice.data import Splits, load_splits
+from pumice.data import Splits
 from pumice.errors import ConfigError
 from pumice.pipeline import MODEL_FILE
 from pumice.train.config import ConvLayer, DenseLayer, TrainConfig, load_config
-from pumice.train.trainer import train
+from pumice.train.trainer import config_splits, train
 
 RULES = ("snn", "imsnn", "imsnnc")
 #: The paper's numbers (NOTES.md section 1): (data, architecture) -> rule ->
@@ -163,16 +163,7 @@ def main() -> None:
     stem = args.config.stem.removeprefix("imsnn_")
     out = args.out or Path("bench/results") / f"imsnn_{stem}.json"
     data = config.data
-    splits = load_splits(
-        data.name,
-        data.root,
-        data.val_fraction,
-        data.seed,
-        steps=data.steps,
-        samples=data.samples,
-        level_delta=data.level_delta,
-    )
-    splits = subset(splits, args.train_samples, args.test_samples)
+    splits = subset(config_splits(data), args.train_samples, args.test_samples)
     report = {
         "command": " ".join(shlex.quote(a) for a in ["python", *sys.argv]),
         "config": str(args.config),

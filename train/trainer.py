@@ -29,7 +29,7 @@ from pumice.atomic import atomic_write_text
 from pumice.data import Dataset, Splits, load_splits
 from pumice.errors import ConfigError
 from pumice.train.checkpoint import CHECKPOINT_NAME, Checkpoint, load_checkpoint, save_checkpoint
-from pumice.train.config import TrainConfig, config_to_dict, save_config
+from pumice.train.config import DataConfig, TrainConfig, config_to_dict, save_config
 from pumice.train.device import select_device
 from pumice.train.families import build_network
 from pumice.train.spike_batches import num_batches, spike_batches
@@ -101,6 +101,36 @@ def evaluate(
     return correct / len(dataset), dict(zip(names, per_neuron, strict=True))
 
 
+def config_splits(data: DataConfig) -> Splits:
+    """The train/validation/test splits a ``[data]`` section describes."""
+    return load_splits(
+        data.name,
+        data.root,
+        data.val_fraction,
+        data.seed,
+        steps=data.steps,
+        samples=data.samples,
+        level_delta=data.level_delta,
+    )
+
+
+def _evaluate_split(
+    model: torch.nn.Module, dataset: Dataset, config: TrainConfig
+) -> tuple[float, dict[str, float]]:
+    """:func:`evaluate` with the config's encoding settings."""
+    data = config.data
+    return evaluate(
+        model,
+        dataset,
+        data.steps,
+        data.seed,
+        data.max_rate,
+        config.train.eval_batch_size,
+        data.encoding,
+        data.min_intensity,
+    )
+
+
 def train(
     config: TrainConfig,
     out_dir: str | os.PathLike,
@@ -117,15 +147,7 @@ def train(
     out_dir = Path(out_dir)
     data = config.data
     if splits is None:
-        splits = load_splits(
-            data.name,
-            data.root,
-            data.val_fraction,
-            data.seed,
-            steps=data.steps,
-            samples=data.samples,
-            level_delta=data.level_delta,
-        )
+        splits = config_splits(data)
     device = select_device(config.train.device)
     torch.manual_seed(config.train.seed)
     model = build_network(config, splits.train.input_shape)
@@ -158,16 +180,7 @@ def train(
         train_losses, train_accuracy = _train_epoch(
             model, optimizer, splits.train, config, epoch, device, progress
         )
-        val_accuracy, spikes = evaluate(
-            model,
-            splits.val,
-            data.steps,
-            data.seed,
-            data.max_rate,
-            config.train.eval_batch_size,
-            data.encoding,
-            data.min_intensity,
-        )
+        val_accuracy, spikes = _evaluate_split(model, splits.val, config)
         record = {
             "epoch": epoch,
             "train_loss": train_losses.pop("loss"),
@@ -193,16 +206,7 @@ def train(
         with open(out_dir / METRICS_NAME, "a", encoding="utf-8") as handle:
             handle.write(_json_line(record))
 
-    test_accuracy, test_spikes = evaluate(
-        model,
-        splits.test,
-        data.steps,
-        data.seed,
-        data.max_rate,
-        config.train.eval_batch_size,
-        data.encoding,
-        data.min_intensity,
-    )
+    test_accuracy, test_spikes = _evaluate_split(model, splits.test, config)
     result = {
         "epochs": len(metrics),
         "test_accuracy": test_accuracy,

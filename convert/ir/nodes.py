@@ -426,12 +426,11 @@ class RecurrentCubaLIF(CubaLIF):
         _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
 
 
-@register
 @dataclasses.dataclass(frozen=True, eq=False)
-class FixedRecurrentShiftLIF(FixedShiftLIF):
-    """:class:`FixedShiftLIF` with intra-layer synapses, lowered as a Lava ``Dense``
-    (or ``Sparse``) from the layer's spikes to its own input: ``weight`` mantissas,
-    ``weight_exp`` and ``num_weight_bits`` as in :class:`FixedDense`."""
+class _FixedRecurrence:
+    """Intra-layer synapses of a fixed-point LIF, lowered as a Lava ``Dense`` (or
+    ``Sparse``) from the layer's spikes to its own input: ``recurrent_weight`` mantissas,
+    ``recurrent_weight_exp`` and ``recurrent_num_weight_bits`` as in :class:`FixedDense`."""
 
     recurrent_weight: np.ndarray = None
     recurrent_weight_exp: int = 0
@@ -444,16 +443,14 @@ class FixedRecurrentShiftLIF(FixedShiftLIF):
 
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
-class FixedRecurrentCubaLIF(FixedCubaLIF):
-    """:class:`FixedCubaLIF` with intra-layer synapses, as :class:`FixedRecurrentShiftLIF`."""
+class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
+    """:class:`FixedShiftLIF` with intra-layer synapses (see :class:`_FixedRecurrence`)."""
 
-    recurrent_weight: np.ndarray = None
-    recurrent_weight_exp: int = 0
-    recurrent_num_weight_bits: int = 8
-    sparse: bool = False
 
-    def __post_init__(self) -> None:
-        _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class FixedRecurrentCubaLIF(_FixedRecurrence, FixedCubaLIF):
+    """:class:`FixedCubaLIF` with intra-layer synapses (see :class:`_FixedRecurrence`)."""
 
 
 FLOAT_KINDS = tuple(c for c in NODE_KINDS.values() if c.domain == "float")
