@@ -47,11 +47,16 @@ def main() -> None:
     parser.add_argument(
         "--leak", choices=("multiply", "shift"), default="multiply", help="leak of the conversion"
     )
+    parser.add_argument("--scale", type=int, default=64, help="integer units per threshold")
     args = parser.parse_args()
 
     start = time.perf_counter()
     fixed = convert_model(
-        args.run / MODEL_FILE, args.run / "model.fixed.pumice", bits=args.bits, leak=args.leak
+        args.run / MODEL_FILE,
+        args.run / "model.fixed.pumice",
+        bits=args.bits,
+        leak=args.leak,
+        scale=args.scale,
     )
     spikes, labels = load_inputs(fixed)
     model = load_network(args.run / "checkpoint.pt")
@@ -64,7 +69,7 @@ def main() -> None:
         "run": str(args.run),
         "test_samples": int(len(labels)),
         "steps": int(spikes.shape[-1]),
-        "conversion": {"bits": args.bits, "leak": args.leak},
+        "conversion": {"bits": args.bits, "leak": args.leak, "scale": args.scale},
         "synapses": synapse_counts(read_model(args.run / MODEL_FILE)),
         "float": {
             "accuracy": float((float_predictions == labels).mean()),
