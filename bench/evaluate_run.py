@@ -21,17 +21,17 @@ import numpy as np
 
 import pumice  # noqa: F401  (installs the Lava import fixes)
 from pumice.atomic import atomic_write_text
-from pumice.convert.recurrence import weighted_synapses
+from pumice.conversion import ConversionConfig, convert, synapse_weight_arrays
 from pumice.inference import run_graph
 from pumice.model_files import read_model
-from pumice.pipeline import MODEL_FILE, convert_model, load_inputs
+from pumice.pipeline import MODEL_FILE, load_inputs
 from pumice.train.checkpoint import load_network
 from pumice.train.inference import predict_spikes
 
 
 def synapse_counts(graph) -> dict[str, int]:
     """Synapses of a dense network of the same layers, and those present (non-zero)."""
-    weights = [node.weight for _, node in weighted_synapses(graph)]
+    weights = synapse_weight_arrays(graph)
     return {
         "possible": int(sum(w.size for w in weights)),
         "present": int(sum(np.count_nonzero(w) for w in weights)),
@@ -51,12 +51,14 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    fixed = convert_model(
-        args.run / MODEL_FILE,
-        args.run / "model.fixed.pumice",
-        bits=args.bits,
-        leak=args.leak,
-        scale=args.scale,
+    fixed, conversion = convert(
+        ConversionConfig(
+            args.run / MODEL_FILE,
+            args.run / "model.fixed.pumice",
+            bits=args.bits,
+            leak=args.leak,
+            scale=args.scale,
+        )
     )
     spikes, labels = load_inputs(fixed)
     model = load_network(args.run / "checkpoint.pt")
@@ -71,6 +73,10 @@ def main() -> None:
         "steps": int(spikes.shape[-1]),
         "conversion": {"bits": args.bits, "leak": args.leak, "scale": args.scale},
         "synapses": synapse_counts(read_model(args.run / MODEL_FILE)),
+        "conversion_steps": [
+            {key: step[key] for key in ("step", "synapses", "changes")}
+            for step in conversion["steps"]
+        ],
         "float": {
             "accuracy": float((float_predictions == labels).mean()),
             "spikes_per_neuron": float_spikes,

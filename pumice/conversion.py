@@ -62,7 +62,7 @@ class ConversionConfig:
             raise ModelError(f"scale must be a power of two >= 1, got {self.scale}")
 
 
-def _weight_arrays(graph: Graph) -> list[np.ndarray]:
+def synapse_weight_arrays(graph: Graph) -> list[np.ndarray]:
     """Every synapse's weights: weight matrices (recurrent included) and ISI heights."""
     arrays = [node.weight for _, node in weighted_synapses(graph)]
     return arrays + [n.height for n in graph.nodes.values() if isinstance(n, ISI_SYNAPSES)]
@@ -71,7 +71,7 @@ def _weight_arrays(graph: Graph) -> list[np.ndarray]:
 def weight_sparsity(graph: Graph) -> float:
     """Fraction of zero weights over every synapse (recurrent and ISI synapses included)."""
     total = zeros = 0
-    for weight in _weight_arrays(graph):
+    for weight in synapse_weight_arrays(graph):
         total += weight.size
         zeros += int(weight.size - np.count_nonzero(weight))
     return zeros / total if total else 0.0
@@ -79,7 +79,7 @@ def weight_sparsity(graph: Graph) -> float:
 
 def _synapse_count(graph: Graph) -> int:
     """Non-zero weights over every synapse (recurrent and ISI synapses included)."""
-    return sum(int(np.count_nonzero(weight)) for weight in _weight_arrays(graph))
+    return sum(int(np.count_nonzero(weight)) for weight in synapse_weight_arrays(graph))
 
 
 def _lower_isi(graph: Graph, config: ConversionConfig) -> tuple[Graph, str]:
