@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bit_exact import assert_lava_matches_emulator
 from graph_factory import random_graph
 
 from pumice.convert.emulator import emulate
@@ -16,7 +17,6 @@ SEEDS = range(50)
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_graph_bit_exact(seed):
-    from pumice.deploy.lava_run import run_on_lava
 
     rng = np.random.default_rng(seed)
     graph = random_graph(rng, conv=seed % 2 == 0)
@@ -24,13 +24,7 @@ def test_random_graph_bit_exact(seed):
     samples, steps = 2, int(rng.integers(8, 16))
     spikes = (rng.random((samples, *in_shape, steps)) < rng.uniform(0.2, 0.8)).astype(np.uint8)
 
-    expected = emulate(graph, spikes, record_spikes=True, record_state=True)
-    actual = run_on_lava(graph, spikes, record_spikes=True, record_state=True)
-
-    for name, _ in graph.neurons():
-        np.testing.assert_array_equal(actual.spikes[name], expected.spikes[name], err_msg=name)
-        np.testing.assert_array_equal(actual.u[name], expected.u[name], err_msg=f"{name} u")
-        np.testing.assert_array_equal(actual.v[name], expected.v[name], err_msg=f"{name} v")
+    expected, actual = assert_lava_matches_emulator(graph, spikes)
     total = sum(int(c.sum()) for c in expected.counts.values())
     assert total == sum(int(c.sum()) for c in actual.counts.values())
 

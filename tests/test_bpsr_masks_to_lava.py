@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+from bpsr_factory import train_rewired
 from scipy.sparse import csr_matrix
 
 from pumice.convert.ir import FixedDense, FixedRecurrentShiftLIF
 from pumice.convert.passes import PASSES
 from pumice.deploy.lava_network import build_lava_network
-from pumice.train.config import config_from_dict
-from pumice.train.families import build_network
 
 CONFIG = {
     "data": {"name": "digits", "steps": 6},
@@ -26,22 +24,6 @@ CONFIG = {
 }
 
 
-def rewired_network():
-    torch.manual_seed(1)
-    net = build_network(config_from_dict(CONFIG), (10,))
-    optimizer = torch.optim.AdamW(net.parameters(), lr=0.05)
-    generator = torch.Generator().manual_seed(1)
-    for _ in range(5):
-        x = (torch.rand(8, 10, 6, generator=generator) < 0.5).float()
-        labels = torch.randint(0, 4, (8,), generator=generator)
-        losses = net.loss(net(x)[0], labels)
-        optimizer.zero_grad()
-        losses["loss"].backward()
-        optimizer.step()
-        net.after_step()
-    return net
-
-
 def lava_weights(process) -> np.ndarray:
     """The weight matrix a Lava Dense or Sparse process was built with."""
     return csr_matrix(process.weights.init).toarray()
@@ -49,7 +31,7 @@ def lava_weights(process) -> np.ndarray:
 
 @pytest.mark.lava
 def test_pruned_synapses_carry_no_weight_in_the_fixed_graph_or_on_lava():
-    net = rewired_network()
+    _, net, _ = train_rewired(CONFIG, seed=1)
     masks = {
         "dense1_synapse": net.rewiring["dense1_weight"].mask.numpy(),
         "dense2_synapse": net.rewiring["dense2_weight"].mask.numpy(),

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from bpsr_factory import train_rewired
 
 from pumice.convert.ir import Dense, RecurrentCubaLIF, load_graph, save_graph
 from pumice.train.bpsr.config import BpsrConfig
@@ -99,20 +100,7 @@ CONFIG = {
 
 
 def _trained_rewired_network():
-    config = config_from_dict(CONFIG)
-    torch.manual_seed(0)
-    net = build_network(config, (10,))
-    optimizer = torch.optim.AdamW(net.parameters(), lr=0.05)
-    generator = torch.Generator().manual_seed(0)
-    for _ in range(5):
-        x = (torch.rand(8, 10, 6, generator=generator) < 0.5).float()
-        labels = torch.randint(0, 4, (8,), generator=generator)
-        losses = net.loss(net(x)[0], labels)
-        optimizer.zero_grad()
-        losses["loss"].backward()
-        optimizer.step()
-        net.after_step()
-    return config, net, optimizer
+    return train_rewired(CONFIG, seed=0)
 
 
 def test_masks_survive_a_checkpoint_round_trip(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bit_exact import assert_lava_matches_emulator
 from graph_factory import float_isi_graph, random_isi_graph
 
 from pumice.convert.emulator import emulate
@@ -23,19 +24,12 @@ SEEDS = [0, 8, 14, 25, 26, 29, 31, 39]
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_isi_graph_bit_exact(seed):
-    from pumice.deploy.lava_run import run_on_lava
 
     rng = np.random.default_rng(1000 + seed)
     graph = random_isi_graph(rng, conv=seed % 2 == 0, potential_output=seed % 4 < 2, max_isi=5)
     spikes = (rng.random((2, *graph.nodes[graph.input].shape, 11)) < 0.5).astype(np.uint8)
 
-    expected = emulate(graph, spikes, record_spikes=True, record_state=True)
-    actual = run_on_lava(graph, spikes, record_spikes=True, record_state=True)
-
-    for name, _ in graph.neurons():
-        np.testing.assert_array_equal(actual.spikes[name], expected.spikes[name], err_msg=name)
-        np.testing.assert_array_equal(actual.u[name], expected.u[name], err_msg=f"{name} u")
-        np.testing.assert_array_equal(actual.v[name], expected.v[name], err_msg=f"{name} v")
+    expected, actual = assert_lava_matches_emulator(graph, spikes)
     if isinstance(graph.nodes[graph.output], FixedCubaLI):
         np.testing.assert_array_equal(
             actual.potentials[graph.output], expected.v[graph.output][..., -1]

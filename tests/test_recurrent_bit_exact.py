@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from bit_exact import assert_lava_matches_emulator
 from graph_factory import random_recurrent_graph
 
 from pumice.convert import lava_arithmetic as la
@@ -32,19 +33,12 @@ def _inputs(rng: np.random.Generator, graph) -> np.ndarray:
     "seed", [*SEEDS, *(pytest.param(seed, marks=pytest.mark.slow) for seed in MORE_SEEDS)]
 )
 def test_random_recurrent_graph_bit_exact(seed):
-    from pumice.deploy.lava_run import run_on_lava
 
     rng = np.random.default_rng(seed)
     graph = random_recurrent_graph(rng, conv=seed % 2 == 0)
     spikes = _inputs(rng, graph)
 
-    expected = emulate(graph, spikes, record_spikes=True, record_state=True)
-    actual = run_on_lava(graph, spikes, record_spikes=True, record_state=True)
-
-    for name, _ in graph.neurons():
-        np.testing.assert_array_equal(actual.spikes[name], expected.spikes[name], err_msg=name)
-        np.testing.assert_array_equal(actual.u[name], expected.u[name], err_msg=f"{name} u")
-        np.testing.assert_array_equal(actual.v[name], expected.v[name], err_msg=f"{name} v")
+    expected, actual = assert_lava_matches_emulator(graph, spikes)
 
 
 def _without_recurrence(graph):
