@@ -59,3 +59,18 @@ def test_isi_mean_longer_than_the_window_is_refused(tmp_path):
 def test_bad_family_values_name_the_key(tmp_path, section, problem):
     with pytest.raises(ConfigError, match=problem):
         load_config(write(tmp_path, BASE + section))
+
+
+@pytest.mark.parametrize("family", ["[imsnn]\nmean_max = 8.0\n", "[bpsr]\n"])
+@pytest.mark.parametrize(
+    ("slayer_only", "problem"),
+    [
+        ("[neuron]\nthreshold = 2.0\n", r"\[neuron\] sets SLAYER CUBA neurons"),
+        ("[train]\ntrue_rate = 0.5\n", r"\[train\] true_rate applies to SLAYER networks only"),
+    ],
+)
+def test_slayer_only_settings_are_refused_for_other_families(
+    tmp_path, family, slayer_only, problem
+):
+    with pytest.raises(ConfigError, match=problem):
+        load_config(write(tmp_path, BASE + family + slayer_only))

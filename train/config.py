@@ -319,6 +319,7 @@ def config_from_dict(table: dict[str, Any], source: str = "<config>") -> TrainCo
     for name in ("data", "network"):
         if name not in table:
             raise ConfigError(f"{source}: missing required section [{name}]")
+    _reject_slayer_settings(table, source)
     sections = {}
     for name, cls in _SECTIONS.items():
         where = f"{source}: [{name}]"
@@ -335,6 +336,35 @@ def config_from_dict(table: dict[str, Any], source: str = "<config>") -> TrainCo
         return TrainConfig(**sections)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+
+
+#: Settings only the SLAYER family reads: section -> keys (None: the whole section).
+_SLAYER_ONLY: dict[str, tuple[str, ...] | None] = {
+    "neuron": None,
+    "train": ("loss", "true_rate", "false_rate"),
+}
+
+
+def _reject_slayer_settings(table: dict[str, Any], source: str) -> None:
+    """An IMSNN or BPSR config must not set what only SLAYER networks read."""
+    family = next((name for name in _OPTIONAL_SECTIONS if name in table), None)
+    if family is None:
+        return
+    for section, keys in _SLAYER_ONLY.items():
+        given = table.get(section)
+        if given is None:
+            continue
+        if keys is None:
+            raise ConfigError(
+                f"{source}: [{section}] sets SLAYER CUBA neurons, which a [{family}] network "
+                f"does not have: set its neurons in [{family}]"
+            )
+        for key in keys:
+            if isinstance(given, dict) and key in given:
+                raise ConfigError(
+                    f"{source}: [{section}] {key} applies to SLAYER networks only; a "
+                    f"[{family}] network defines its own loss: remove it"
+                )
 
 
 def _network_from_dict(table: dict[str, Any], where: str, source: str) -> NetworkConfig:
@@ -428,7 +458,7 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
     table: dict[str, Any] = {}
     for name in _SECTIONS:
         section = getattr(config, name)
-        if section is None:
+        if section is None or (config.family != "slayer" and _SLAYER_ONLY.get(name, ()) is None):
             continue
         if name == "network":
             layers = [
@@ -437,6 +467,9 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
             table[name] = {"layers": layers}
         else:
             table[name] = _fields_dict(section)
+            if config.family != "slayer":
+                for key in _SLAYER_ONLY.get(name) or ():
+                    table[name].pop(key, None)
     return table
 
 
