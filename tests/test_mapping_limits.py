@@ -8,45 +8,9 @@ import numpy as np
 from graph_factory import random_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mapping_reference import flat_index, list_bits, owners, profile, synapse_pairs
+from mapping_reference import expected_usage, flat_index, profile, synapse_pairs
 
-from pumice.convert.ir import FixedDense
 from pumice.convert.mapping import NeuronTooLargeError, map_graph
-
-
-def expected_usage(graph, mapping, hw) -> dict[int, dict[str, int]]:
-    """Every core's resources, recounted from the weights and the segments with loops."""
-    pairs = synapse_pairs(graph)
-    owner = owners(graph, mapping)
-    usage = {
-        c.core: dict.fromkeys(("neurons", "input_axons", "output_axons", "memory"), 0)
-        for c in mapping.cores
-    }
-    for layer, (source, synapses) in pairs.items():
-        node = graph.nodes[graph.predecessor(layer)]
-        dense = isinstance(node, FixedDense) and not node.sparse
-        bits = min(node.num_weight_bits, hw.weight_bits) if isinstance(node, FixedDense) else 8
-        for core in mapping.cores:
-            for segment in core.segments:
-                if segment.layer != layer:
-                    continue
-                size = segment.stop - segment.start
-                per_axon: dict[int, int] = {}
-                for pre, post in synapses:
-                    if owner[layer][post] == core.core:
-                        per_axon[pre] = per_axon.get(pre, 0) + 1
-                usage[core.core]["neurons"] += size
-                usage[core.core]["input_axons"] += len(per_axon)
-                index = max(6, (size - 1).bit_length())
-                usage[core.core]["memory"] += sum(
-                    list_bits(size, bits) if dense else list_bits(n, bits + index)
-                    for n in per_axon.values()
-                )
-        if source in owner:
-            targets = {(pre, owner[layer][post]) for pre, post in synapses}
-            for pre, _ in targets:
-                usage[owner[source][pre]]["output_axons"] += 1
-    return usage
 
 
 def check_refusal(graph, hw, error: NeuronTooLargeError) -> None:

@@ -9,64 +9,13 @@ import numpy as np
 from graph_factory import random_recurrent_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mapping_reference import list_bits, owners, profile, synapse_pairs
+from mapping_reference import expected_usage, profile
 
 from pumice.convert.emulator import emulate
 from pumice.convert.hardware import check_graph
 from pumice.convert.ir import FixedCubaLIF, FixedDense, FixedRecurrentCubaLIF, Graph, Input
 from pumice.convert.mapping import NeuronTooLargeError, map_graph
 from pumice.convert.traffic import traffic_report
-
-
-def synapse_sets(graph: Graph) -> list[tuple[str, str, FixedDense, set[tuple[int, int]]]]:
-    """(layer, source, node, {(pre, post)}) of every set, recurrent ones by looping over weights."""
-    sets = []
-    for layer, (source, pairs) in synapse_pairs(graph).items():
-        sets.append((layer, source, graph.nodes[graph.predecessor(layer)], pairs))
-        node = graph.nodes[layer]
-        weight = getattr(node, "recurrent_weight", None)
-        if weight is not None:
-            own = {(pre, post) for post in range(len(weight)) for pre in range(len(weight))}
-            own = {(pre, post) for pre, post in own if weight[post, pre] != 0}
-            synapse = FixedDense(
-                weight, sparse=node.sparse, num_weight_bits=node.recurrent_num_weight_bits
-            )
-            sets.append((layer, layer, synapse, own))
-    return sets
-
-
-def expected_usage(graph, mapping, hw) -> dict[int, dict[str, int]]:
-    """Every core's resources, recounted from the weights and the segments with loops."""
-    owner = owners(graph, mapping)
-    usage = {
-        c.core: dict.fromkeys(("neurons", "input_axons", "output_axons", "memory"), 0)
-        for c in mapping.cores
-    }
-    for core in mapping.cores:
-        for segment in core.segments:
-            usage[core.core]["neurons"] += segment.stop - segment.start
-    for layer, source, node, pairs in synapse_sets(graph):
-        dense = isinstance(node, FixedDense) and not node.sparse
-        bits = min(node.num_weight_bits, hw.weight_bits) if isinstance(node, FixedDense) else 8
-        for core in mapping.cores:
-            for segment in core.segments:
-                if segment.layer != layer:
-                    continue
-                size = segment.stop - segment.start
-                per_axon: dict[int, int] = {}
-                for pre, post in pairs:
-                    if owner[layer][post] == core.core:
-                        per_axon[pre] = per_axon.get(pre, 0) + 1
-                usage[core.core]["input_axons"] += len(per_axon)
-                index = max(6, (size - 1).bit_length())
-                usage[core.core]["memory"] += sum(
-                    list_bits(size, bits) if dense else list_bits(n, bits + index)
-                    for n in per_axon.values()
-                )
-        if source in owner:
-            for pre, _ in {(pre, owner[layer][post]) for pre, post in pairs}:
-                usage[owner[source][pre]]["output_axons"] += 1
-    return usage
 
 
 @settings(max_examples=40, deadline=None)
