@@ -28,6 +28,7 @@ import numpy as np
 
 from pumice.data.balanced import take_round_robin
 from pumice.data.dataset import Dataset
+from pumice.data.local_dir import required_dir
 from pumice.errors import DataError
 
 GASES = (
@@ -57,11 +58,7 @@ def load_gas_sensor(root: str | Path | None, samples: int | None = None) -> Data
     ``samples`` caps the number of measurements, taking the gases in turn (files in path
     order).
     """
-    if root is None:
-        raise DataError("gas-sensor is not bundled: pass root, a directory holding " + _LAYOUT)
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"data path '{root}' does not exist: pass a directory holding " + _LAYOUT)
+    root = required_dir("gas-sensor", root, _LAYOUT)
     by_gas: list[list[Path]] = [[] for _ in GASES]
     for folder in sorted(path for path in root.iterdir() if path.is_dir()):
         match = _FOLDER.match(folder.name)

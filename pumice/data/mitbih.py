@@ -24,6 +24,7 @@ from pumice.data.balanced import take_round_robin
 from pumice.data.dataset import Dataset
 from pumice.data.encoder_args import check_steps
 from pumice.data.level_crossing import level_crossing_encode
+from pumice.data.local_dir import required_dir
 from pumice.data.wfdb_record import read_annotations, read_header, read_signals
 from pumice.errors import DataError
 
@@ -49,14 +50,10 @@ def load_mitbih(
     ``samples`` caps the number of beats, taking the classes in turn (records in name
     order, beats in time order).
     """
-    if root is None:
-        raise DataError("mitbih is not bundled: pass root, a directory holding " + _LAYOUT)
+    root = required_dir("mitbih", root, _LAYOUT)
     if steps is None:
         raise DataError("mitbih needs steps, the number of time bins per beat window")
     steps = check_steps(steps)
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"data path '{root}' does not exist: pass a directory holding " + _LAYOUT)
     headers = sorted(root.glob("*.hea"))
     if not headers:
         raise DataError(f"'{root}' holds no .hea file: pass a directory holding " + _LAYOUT)

@@ -8,6 +8,7 @@ import numpy as np
 
 from pumice.data.dataset import Dataset
 from pumice.data.idx import read_idx
+from pumice.data.local_dir import existing_dir, required_dir
 from pumice.errors import DataError
 
 FASHION_MNIST_ROOT = Path("/usr/share/datasets/fashion-mnist")
@@ -27,16 +28,12 @@ def load_fashion_mnist(root: str | Path | None = None) -> tuple[Dataset, Dataset
 
 def load_mnist(root: str | Path | None) -> tuple[Dataset, Dataset]:
     """The (train, test) splits of MNIST from ``root``, which is required."""
-    if root is None:
-        raise DataError("mnist is not bundled: pass root, a directory holding " + _LAYOUT)
-    return load_idx_dir(root, "mnist")
+    return load_idx_dir(required_dir("mnist", root, _LAYOUT), "mnist")
 
 
 def load_idx_dir(root: str | Path, name: str) -> tuple[Dataset, Dataset]:
     """The (train, test) splits of a directory in the MNIST layout, as (N, 1, H, W) images."""
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"data path '{root}' does not exist: pass a directory holding " + _LAYOUT)
+    root = existing_dir(root, _LAYOUT)
     return _load_part(root, "train", name), _load_part(root, "t10k", name)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from pumice.data.balanced import take_round_robin
 from pumice.data.dataset import Dataset
 from pumice.data.encoder_args import check_steps
+from pumice.data.local_dir import required_dir
 from pumice.errors import DataError
 
 SENSOR_SIZE = 34
@@ -38,14 +39,10 @@ def load_nmnist(
 
     ``samples`` caps each split, taking the digits in turn (files in name order).
     """
-    if root is None:
-        raise DataError("nmnist is not bundled: pass root, a directory holding " + _LAYOUT)
+    root = required_dir("nmnist", root, _LAYOUT)
     if steps is None:
         raise DataError("nmnist needs steps, the number of time bins per sample")
     steps = check_steps(steps)
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"data path '{root}' does not exist: pass a directory holding " + _LAYOUT)
     train = _load_split(root / "Train", steps, samples, duration_us)
     test = _load_split(root / "Test", steps, samples, duration_us)
     return train, test
