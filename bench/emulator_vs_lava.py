@@ -28,7 +28,7 @@ import pumice  # noqa: F401  (installs the Lava import fixes)
 from pumice.atomic import atomic_write_text
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import CubaLIF, Dense, Graph, Input, load_graph
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.convert.passes import PASSES
 from pumice.data import as_spikes, load_splits
 
@@ -46,7 +46,7 @@ def random_784_500_10(seed: int) -> Graph:
             ("dense2", CubaLIF((10,), **lif)),
         ]
     )
-    return PASSES["quantize"]().apply(graph)[0]
+    return PASSES["quantize"]().apply(graph).graph
 
 
 def main() -> None:
@@ -64,7 +64,7 @@ def main() -> None:
     subset = test.subset(np.arange(max(args.lava_samples, args.emulator_samples)))
     in_shape = graph.nodes[graph.input].shape
     spikes = as_spikes(subset, args.steps, seed=0).reshape(len(subset), *in_shape, -1)
-    spikes = pad_for_latency(spikes)
+    spikes = pad_for_lag(spikes)
     windows = layer_windows(graph, args.steps)
     few = spikes[: args.lava_samples]
 

@@ -21,9 +21,10 @@ import numpy as np
 
 import pumice  # noqa: F401  (installs the Lava import fixes)
 from pumice.atomic import atomic_write_text
-from pumice.conversion import ConversionConfig, convert, synapse_weight_arrays
+from pumice.conversion import ConversionConfig, convert
+from pumice.convert.model_files import read_model
+from pumice.convert.steps.runner import synapse_weight_arrays
 from pumice.inference import run_graph
-from pumice.model_files import read_model
 from pumice.pipeline import MODEL_FILE, load_inputs
 from pumice.train.checkpoint import load_network
 from pumice.train.inference import predict_spikes

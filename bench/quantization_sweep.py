@@ -26,14 +26,15 @@ from pumice.atomic import atomic_write_text  # noqa: E402
 from pumice.convert.ir import load_graph  # noqa: E402
 from pumice.convert.passes import PASSES  # noqa: E402
 from pumice.inference import run_graph  # noqa: E402
-from pumice.pipeline import load_inputs  # noqa: E402
+from pumice.model_inputs import load_inputs  # noqa: E402
 
 
 def evaluate(graph, calibration, test, bits: int, prune: float) -> dict:
     """Prune, calibrate-quantise and score one setting."""
     if prune > 0:
-        graph, _ = PASSES["prune"](sparsity=prune).apply(graph)
-    fixed, _ = PASSES["calibrate"](spikes=calibration[0], weight_bits=bits).apply(graph)
+        graph = PASSES["prune"](sparsity=prune).apply(graph).graph
+    result = PASSES["calibrate"](spikes=calibration[0], weight_bits=bits).apply(graph)
+    fixed = result.graph
     report = run_graph(fixed, *test, "emulator", progress=False)
     synapses = sum(int((n.weight != 0).sum()) for n in fixed.nodes.values() if hasattr(n, "weight"))
     return {
@@ -42,7 +43,7 @@ def evaluate(graph, calibration, test, bits: int, prune: float) -> dict:
         "accuracy": report.accuracy,
         "spikes_per_neuron": report.spikes_per_neuron,
         "synapses": synapses,
-        "steps": fixed.metadata["quantization"]["steps"],
+        "steps": result.report["quantization"]["steps"],
     }
 
 

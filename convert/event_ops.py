@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from pumice.convert.ir.nodes import conv_output_hw
+from pumice.convert.ir.shapes import conv_output_hw
 
 
 def _product(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], matrix: np.ndarray):

@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: u and v are 24-bit signed registers.
-STATE_BITS = 24
-#: Decays are 12-bit fractions of 4096.
-DECAY_SHIFT = 12
-#: Threshold and synaptic input are MSB-aligned by 6 bits (``vth_shift``/``act_shift``).
-ALIGN_SHIFT = 6
+from pumice.convert.ir.fixed_point import ALIGN_SHIFT, DECAY_SHIFT, STATE_BITS, WEIGHT_BITS
 
 _STATE_MAX = 1 << (STATE_BITS - 1)
 
@@ -40,8 +35,8 @@ def effective_dense_weights(weight: np.ndarray, num_weight_bits: int) -> np.ndar
     if mode == "inhibitory":
         w = -w
     mixed = int(mode == "mixed")
-    w = np.clip(w, -(1 << 8) * mixed, (1 << 8) - 1)
-    drop = 8 - num_weight_bits + mixed
+    w = np.clip(w, -(1 << WEIGHT_BITS) * mixed, (1 << WEIGHT_BITS) - 1)
+    drop = WEIGHT_BITS - num_weight_bits + mixed
     w = (w >> drop) << drop
     return -w if mode == "inhibitory" else w
 

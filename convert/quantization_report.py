@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumice.convert.emulator import emulate
+from pumice.convert.emulator import emulate_window
 from pumice.convert.ir import FixedConv2d, FixedDense, Graph
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.recurrence import weighted_synapses
+from pumice.convert.ir.windows import layer_windows
 from pumice.convert.passes.quantize import float_synapse_weights
-from pumice.convert.recurrence import weighted_synapses
 
 
 def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
@@ -16,16 +16,18 @@ def _fixed_weight(node: FixedDense | FixedConv2d) -> np.ndarray:
     return node.weight.astype(np.float64) * 2.0**node.weight_exp
 
 
-def quantization_report(float_graph: Graph, fixed_graph: Graph, spikes: np.ndarray) -> dict:
+def quantization_report(
+    float_graph: Graph, fixed_graph: Graph, spikes: np.ndarray, scale: int
+) -> dict:
     """Per synapse: weight error; per neuron: spike agreement on ``spikes`` (samples, ..., T).
 
-    A recurrent layer's own synapses are reported as ``<layer>.recurrent``.
+    ``scale`` is the quantisation's integer units per threshold unit. A recurrent layer's
+    own synapses are reported as ``<layer>.recurrent``.
     """
-    scale = fixed_graph.metadata.get("quantization", {}).get("scale", 64)
     layers: dict[str, dict] = {}
     float_weights = float_synapse_weights(float_graph)
     for name, node in weighted_synapses(fixed_graph):
-        if isinstance(node, FixedDense | FixedConv2d):
+        if node.domain == "fixed":
             fixed = _fixed_weight(node) / scale
             reference = float_weights[name]
             error = fixed - reference
@@ -36,11 +38,7 @@ def quantization_report(float_graph: Graph, fixed_graph: Graph, spikes: np.ndarr
                 "nonzero_weights": int(np.count_nonzero(fixed)),
             }
     steps = spikes.shape[-1]
-    padded = pad_for_latency(spikes)
-    runs = [
-        emulate(g, padded, windows=layer_windows(g, steps), record_spikes=True)
-        for g in (float_graph, fixed_graph)
-    ]
+    runs = [emulate_window(g, spikes, record_spikes=True) for g in (float_graph, fixed_graph)]
     for name, _ in fixed_graph.neurons():
         lo, hi = layer_windows(fixed_graph, steps)[name]
         float_train, fixed_train = (run.spikes[name][..., lo:hi] for run in runs)

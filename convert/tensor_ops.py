@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-_EXACT_FLOAT32 = 1 << 24
-_EXACT_FLOAT64 = 1 << 53
+#: float32 holds every integer up to 2**24 exactly (Lava's Conv sums in float32), float64
+#: up to 2**53.
+FLOAT32_EXACT = 1 << 24
+FLOAT64_EXACT = 1 << 53
 
 
 def _exact_dtype(weight: np.ndarray, inputs_max: float) -> type:
@@ -24,9 +26,9 @@ def _exact_dtype(weight: np.ndarray, inputs_max: float) -> type:
         )
         * inputs_max
     )
-    if bound < _EXACT_FLOAT32:
+    if bound < FLOAT32_EXACT:
         return np.float32
-    if bound < _EXACT_FLOAT64:
+    if bound < FLOAT64_EXACT:
         return np.float64
     return np.int64
 

@@ -1,24 +1,24 @@
 """Write a deployment bundle: everything a Loihi 2 host needs to run a converted model.
 
-The folder holds the fixed-point graph (``model.pumice``), a lava-dl ``model.net`` where
-netx can express the layers, the input spikes of a few samples (``inputs.npz``, already
-padded for Lava's latency), a ``manifest.json`` and ``run.py``, which builds the Lava
-process graph and runs it with ``Loihi2HwCfg`` (or ``Loihi2SimCfg`` with
-``--target lava-sim``).
+The folder holds the fixed-point graph (``model.pumice``), the exports the caller asks
+for (a lava-dl ``model.net``, say, where netx can express the layers), the input spikes
+of a few samples (``inputs.npz``, already padded for Lava's synaptic lag), a
+``manifest.json`` and ``run.py``, which builds the Lava process graph and runs it with
+``Loihi2HwCfg`` (or ``Loihi2SimCfg`` with ``--target lava-sim``).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from pumice.atomic import atomic_open, atomic_write_text
-from pumice.convert.interchange import export_netx
 from pumice.convert.ir import Graph, save_graph
-from pumice.convert.latency import pad_for_latency
+from pumice.convert.ir.windows import pad_for_lag
 from pumice.errors import ModelError
 
 #: Targets a bundle can be made for.
@@ -32,11 +32,14 @@ def write_bundle(
     spikes: np.ndarray,
     labels: np.ndarray,
     extra: dict | None = None,
+    exports: dict[str, Callable[[Path], object]] | None = None,
 ) -> Path:
     """Write the bundle for ``graph`` and the samples ``spikes``/``labels`` into ``out_dir``.
 
     ``extra`` maps file names to JSON-ready documents written beside the model (the core
-    mapping, say). Returns the path of ``run.py``.
+    mapping, say); ``exports`` maps file names to functions that write the model in
+    another format there (one that raises :class:`ModelError` is left out, and the
+    manifest says why). Returns the path of ``run.py``.
     """
     if target not in TARGETS:
         raise ModelError(f"unknown target '{target}': choose one of {', '.join(TARGETS)}")
@@ -45,14 +48,15 @@ def write_bundle(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_graph(graph, out / "model.pumice")
-    try:
-        export_netx(graph, out / "model.net")
-        netx = "model.net"
-    except ModelError as problem:
-        netx = None
-        netx_note = str(problem)
+    written, unavailable = [], {}
+    for file_name, export in (exports or {}).items():
+        try:
+            export(out / file_name)
+            written.append(file_name)
+        except ModelError as problem:
+            unavailable[file_name] = str(problem)
     with atomic_open(out / "inputs.npz", "wb") as handle:
-        np.savez_compressed(handle, spikes=pad_for_latency(spikes), labels=labels)
+        np.savez_compressed(handle, spikes=pad_for_lag(spikes), labels=labels)
     for name, document in (extra or {}).items():
         atomic_write_text(out / name, json.dumps(document, indent=2) + "\n")
     manifest = {
@@ -60,16 +64,14 @@ def write_bundle(
         "version": 1,
         "target": target,
         "model": "model.pumice",
-        "netx": netx,
+        "exports": written,
         "inputs": "inputs.npz",
         "samples": int(len(labels)),
         "steps": int(spikes.shape[-1]),
-        "files": sorted(
-            ["model.pumice", "inputs.npz", "run.py", *(extra or {}), *([netx] if netx else [])]
-        ),
+        "files": sorted(["model.pumice", "inputs.npz", "run.py", *(extra or {}), *written]),
     }
-    if netx is None:
-        manifest["netx_unavailable"] = netx_note
+    if unavailable:
+        manifest["exports_unavailable"] = unavailable
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     run_script = out / "run.py"
     shutil.copyfile(Path(__file__).with_name("bundle_run.py"), run_script)

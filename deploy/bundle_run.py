@@ -16,8 +16,7 @@ import numpy as np
 
 import pumice  # noqa: F401  (Lava import fixes)
 from pumice.convert.ir import load_graph
-from pumice.convert.latency import layer_windows
-from pumice.inference import spikes_per_neuron
+from pumice.convert.ir.windows import layer_windows
 
 HERE = Path(__file__).resolve().parent
 #: Exit code when the requested target cannot run on this machine.
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": steps,
         "accuracy": float((predictions == labels).mean()),
         "predictions": predictions.tolist(),
-        "spikes_per_neuron": spikes_per_neuron(result.counts, graph.hidden_neurons()),
+        "spikes_per_neuron": result.spikes_per_neuron(graph.hidden_neurons()),
     }
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps({k: v for k, v in results.items() if k != "predictions"}, indent=2))

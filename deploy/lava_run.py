@@ -14,10 +14,10 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from tqdm.auto import tqdm
 
-from pumice.convert.emulator import Emulation, check_non_spiking
-from pumice.convert.ir import Graph
-from pumice.convert.semantics import NON_SPIKING
-from pumice.deploy.lava_network import LavaNetwork, build_lava_network, swap_map_layout
+from pumice.convert.ir import Graph, RunResult
+from pumice.convert.ir.checks import check_non_spiking
+from pumice.deploy.builders.layout import swap_map_layout
+from pumice.deploy.lava_network import LavaNetwork, build_lava_network
 from pumice.errors import ModelError
 
 
@@ -36,23 +36,16 @@ def _monitor_trace(monitor, samples, steps, ir_shape):
 
 
 def _reset(net: LavaNetwork) -> None:
-    """Every neuron's u and v, synapse buffer and binner age back to 0."""
-    for name, lif in net.neurons.items():
-        zeros = np.zeros(net.shapes[name][::-1])
-        lif.u.set(zeros)
-        lif.v.set(zeros)
-    for proc in net.synapses.values():
-        buffer = proc.a_buff if hasattr(proc, "a_buff") else proc.a_buf
-        buffer.set(np.zeros(buffer.shape))
-    for binner in net.binners.values():
-        binner.age.set(np.zeros(binner.age.shape))
+    """Every state Var (neuron u and v, synapse buffers, binner ages) back to 0."""
+    for var in net.state:
+        var.set(np.zeros(var.shape))
 
 
 def _readout_steps(graph: Graph, windows: dict, steps: int) -> dict[str, int]:
     """Per non-spiking layer, the run step after which its ``v`` is the answer (its stop)."""
     readout = {}
     for name, node in graph.nodes.items():
-        if isinstance(node, NON_SPIKING):
+        if node.is_neuron and not node.traits.spiking:
             stop = windows.get(name, (0, steps))[1]
             if not 1 <= stop <= steps:
                 raise ModelError(
@@ -73,7 +66,7 @@ def run_on_lava(
     progress: bool = False,
     run_cfg=None,
     reset: bool = True,
-) -> Emulation:
+) -> RunResult:
     """Run ``spikes`` (samples, *input shape, steps) through ``graph`` on Lava.
 
     Same contract as :func:`pumice.convert.emulator.emulate`. Without ``record_spikes``,
@@ -143,6 +136,6 @@ def run_on_lava(
         name: swap_map_layout(np.stack(values), 1, len(net.shapes[name])).astype(np.int64)
         for name, values in read.items()
     }
-    return Emulation(
+    return RunResult(
         counts=counts, spikes=trains, u=u, v=v, potentials=potentials if readout else None
     )

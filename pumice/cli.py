@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pumice.convert.steps.registry import STANDARD_STEPS
 from pumice.errors import PumiceError
 from pumice.inference import BACKENDS
 
@@ -55,6 +56,9 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         max_isi=args.max_isi,
         isi_tolerance=args.isi_tolerance,
         scale=args.scale,
+        keep_intermediate=args.keep_intermediate,
+        start=args.start,
+        stop=args.stop,
     )
     _, report = convert(config)
     print(format_steps(report))
@@ -176,6 +180,11 @@ def _cmd_deploy(args: argparse.Namespace) -> None:
     print(_table(rows))
 
 
+#: Conversion steps ``--from``/``--to`` accept (``load`` and ``write`` always run).
+STEP_CHOICES = tuple(name for name in STANDARD_STEPS if name not in ("load", "write"))
+STEP_LIST = ", ".join(STEP_CHOICES)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pumice`` command."""
     from pathlib import Path
@@ -218,6 +227,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="ISI synapses: drop trailing bins whose float weights are all below this",
     )
     convert.add_argument("--json", type=Path, help="write the step report here")
+    convert.add_argument(
+        "--keep-intermediate",
+        type=Path,
+        metavar="DIR",
+        help="write the graph after every step into DIR (NN_<step>.pumice, each runnable)",
+    )
+    convert.add_argument(
+        "--from",
+        dest="start",
+        metavar="STEP",
+        choices=STEP_CHOICES,
+        help=f"start at this step (MODEL is the graph the step before wrote): {STEP_LIST}",
+    )
+    convert.add_argument(
+        "--to",
+        dest="stop",
+        metavar="STEP",
+        choices=STEP_CHOICES,
+        help="stop after this step; --out gets the graph as it leaves it",
+    )
     convert.set_defaults(func=_cmd_convert)
 
     run = commands.add_parser("run", help="run a model on the emulator or on Lava")

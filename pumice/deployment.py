@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from pumice.convert.hardware import load_profile
+from pumice.convert.interchange import export_netx
 from pumice.convert.mapping import map_graph
+from pumice.convert.model_files import read_model
 from pumice.deploy.bundle import write_bundle
 from pumice.errors import PumiceError
-from pumice.model_files import read_model
-from pumice.pipeline import load_inputs
+from pumice.model_inputs import load_inputs
 
 #: Profile each deployment target is mapped on.
 TARGET_PROFILES = {"loihi2": "loihi2", "lava-sim": "loihi2"}
@@ -40,7 +41,13 @@ def deploy_model(
     mapping = map_graph(graph, load_profile(TARGET_PROFILES[target]))
     spikes, labels = load_inputs(graph, data, root=root, samples=samples)
     script = write_bundle(
-        graph, out_dir, target, spikes, labels, {"mapping.json": mapping.to_json()}
+        graph,
+        out_dir,
+        target,
+        spikes,
+        labels,
+        extra={"mapping.json": mapping.to_json()},
+        exports={"model.net": lambda path: export_netx(graph, path)},
     )
     manifest = json.loads((script.parent / "manifest.json").read_text())
     if not run:

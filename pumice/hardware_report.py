@@ -10,13 +10,13 @@ from pathlib import Path
 
 from pumice.convert.emulator import emulate
 from pumice.convert.hardware import load_profile
-from pumice.convert.latency import pad_for_latency
+from pumice.convert.ir.windows import pad_for_lag
 from pumice.convert.mapping import Mapping, map_graph
+from pumice.convert.model_files import read_model
 from pumice.convert.traffic import traffic_report
 from pumice.errors import PumiceError
 from pumice.inference import BACKENDS
-from pumice.model_files import read_model
-from pumice.pipeline import load_inputs
+from pumice.model_inputs import load_inputs
 
 
 def map_model(model: str | Path, profile: str | Path) -> Mapping:
@@ -47,7 +47,7 @@ def report_model(
     hardware = load_profile(profile)
     mapping = map_graph(graph, hardware)
     spikes, _ = load_inputs(graph, data, root=root, split=split, samples=samples, seed=seed)
-    padded = pad_for_latency(spikes)
+    padded = pad_for_lag(spikes)
     start = time.perf_counter()
     if backend == "lava":
         from pumice.deploy.lava_run import run_on_lava

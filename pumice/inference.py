@@ -9,7 +9,7 @@ import numpy as np
 
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import Graph
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.errors import PumiceError
 
 #: Backends ``run`` accepts.
@@ -39,14 +39,6 @@ class RunReport:
         return data
 
 
-def spikes_per_neuron(counts: dict[str, np.ndarray], layers: list[str]) -> dict[str, float]:
-    """NOTES eq. 12: a layer's spikes over the window / its neurons, averaged over samples."""
-    return {
-        name: float(counts[name].reshape(len(counts[name]), -1).mean(axis=1).mean())
-        for name in layers
-    }
-
-
 def run_graph(
     graph: Graph, spikes: np.ndarray, labels: np.ndarray, backend: str, progress: bool = True
 ) -> RunReport:
@@ -54,7 +46,7 @@ def run_graph(
     if backend not in BACKENDS:
         raise PumiceError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
     steps = spikes.shape[-1]
-    padded = pad_for_latency(spikes)
+    padded = pad_for_lag(spikes)
     windows = layer_windows(graph, steps)
     start = time.perf_counter()
     if backend == "lava":
@@ -70,7 +62,7 @@ def run_graph(
         accuracy=float((predictions == labels).mean()),
         samples=len(labels),
         steps=steps,
-        spikes_per_neuron=spikes_per_neuron(result.counts, graph.hidden_neurons()),
+        spikes_per_neuron=result.spikes_per_neuron(graph.hidden_neurons()),
         wall_s=wall,
         predictions=predictions,
         counts=result.counts,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumice.convert.emulator import Emulation, emulate
+from pumice.convert.emulator import emulate
+from pumice.convert.ir import RunResult
 from pumice.deploy.lava_run import run_on_lava
 
 
-def assert_lava_matches_emulator(graph, spikes: np.ndarray) -> tuple[Emulation, Emulation]:
+def assert_lava_matches_emulator(graph, spikes: np.ndarray) -> tuple[RunResult, RunResult]:
     """Run ``spikes`` on both; assert equal spikes, u and v of every neuron layer and step."""
     expected = emulate(graph, spikes, record_spikes=True, record_state=True)
     actual = run_on_lava(graph, spikes, record_spikes=True, record_state=True)

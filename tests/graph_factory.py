@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 
 from pumice.convert.ir import (
-    NO_LEAK,
     CubaLI,
     CubaLIF,
     FixedConv2d,
@@ -24,6 +23,7 @@ from pumice.convert.ir import (
     ISIConv2d,
     ISIDense,
 )
+from pumice.convert.ir.fixed_point import NO_LEAK
 
 
 def random_lif(rng: np.random.Generator, shape: tuple[int, ...]) -> FixedCubaLIF | FixedShiftLIF:

@@ -55,14 +55,14 @@ def test_fuzz_covers_every_variant():
 @pytest.mark.parametrize("seed", range(6))
 def test_counts_counted_inside_lava_equal_the_emulator(seed):
     """Lava's in-process spike counters (no spike trains read back) match the emulator."""
-    from pumice.convert.latency import layer_windows, pad_for_latency
+    from pumice.convert.ir.windows import layer_windows, pad_for_lag
     from pumice.deploy.lava_run import run_on_lava
 
     rng = np.random.default_rng(100 + seed)
     graph = random_graph(rng, conv=seed % 2 == 0)
     steps = 10
     spikes = (rng.random((3, *graph.nodes[graph.input].shape, steps)) < 0.6).astype(np.uint8)
-    padded, windows = pad_for_latency(spikes), layer_windows(graph, steps)
+    padded, windows = pad_for_lag(spikes), layer_windows(graph, steps)
     expected = emulate(graph, padded, windows=windows)
     actual = run_on_lava(graph, padded, windows=windows)
     assert actual.spikes is None

@@ -8,7 +8,7 @@ import torch
 
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, RecurrentCubaLIF
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.errors import ConfigError
 from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.network import BpsrNetwork
@@ -52,7 +52,7 @@ def test_emulated_export_reproduces_the_forward_pass_spike_for_spike(rewiring):
     graph = net.export_ir({"steps": STEPS})
     emulation = emulate(
         graph,
-        pad_for_latency(x.numpy()),
+        pad_for_lag(x.numpy()),
         windows=layer_windows(graph, STEPS),
         record_spikes=True,
     )

@@ -38,7 +38,7 @@ def test_pruned_synapses_carry_no_weight_in_the_fixed_graph_or_on_lava():
         "dense1.recurrent": net.rewiring["dense1_recurrent_weight"].mask.numpy(),
     }
     assert all(0 < (~mask).mean() < 1 for mask in masks.values())
-    fixed, _ = PASSES["quantize"](leak="shift").apply(net.export_ir())
+    fixed = PASSES["quantize"](leak="shift").apply(net.export_ir()).graph
     fixed_weights = {
         "dense1_synapse": fixed.nodes["dense1_synapse"],
         "dense2_synapse": fixed.nodes["dense2_synapse"],

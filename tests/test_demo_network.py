@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pumice.convert.emulator import emulate
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.convert.passes import PASSES
 from pumice.pipeline import DEMO_CONFIG, load_inputs
 from pumice.train.config import load_config
@@ -33,7 +33,7 @@ def trained(tmp_path_factory):
     graph = export_network(
         result.model, metadata={"data": dataclasses.asdict(cfg.data), "steps": cfg.data.steps}
     )
-    fixed, _ = PASSES["quantize"]().apply(graph)
+    fixed = PASSES["quantize"]().apply(graph).graph
     return result.model, fixed
 
 
@@ -42,7 +42,7 @@ def test_fixed_point_reproduces_slayer(trained):
     spikes, labels = load_inputs(fixed)
     slayer_predictions, slayer_spikes = predict_spikes(model, spikes)
     steps = spikes.shape[-1]
-    result = emulate(fixed, pad_for_latency(spikes), windows=layer_windows(fixed, steps))
+    result = emulate(fixed, pad_for_lag(spikes), windows=layer_windows(fixed, steps))
     assert (result.predictions(fixed.output) == slayer_predictions).mean() >= 0.99
     for name, value in slayer_spikes.items():
         assert result.counts[name].mean() == pytest.approx(value, rel=0.01)
@@ -55,7 +55,7 @@ def test_lava_and_emulator_bit_exact_on_20_test_samples(trained):
 
     _, fixed = trained
     spikes, _ = load_inputs(fixed, samples=20)
-    padded = pad_for_latency(spikes)
+    padded = pad_for_lag(spikes)
     expected = emulate(fixed, padded, record_spikes=True, record_state=True)
     actual = run_on_lava(fixed, padded, record_spikes=True, record_state=True)
     assert len(list(fixed.neurons())) == 2

@@ -53,7 +53,7 @@ def test_training_mask_becomes_a_sparse_layer():
     dense = graph.nodes["dense1_synapse"]
     assert dense.sparse is True
     assert np.all(dense.weight[~mask.numpy()] == 0)  # masked synapses carry no weight
-    fixed, _ = PASSES["quantize"]().apply(graph)
+    fixed = PASSES["quantize"]().apply(graph).graph
     assert fixed.nodes["dense1_synapse"].sparse is True
     assert np.all(fixed.nodes["dense1_synapse"].weight[~mask.numpy()] == 0)
     spikes = (np.random.default_rng(0).random((4, 10, 12)) < 0.5).astype(np.uint8)

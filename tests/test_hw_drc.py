@@ -18,7 +18,6 @@ from pumice.convert.hardware import (
 )
 from pumice.convert.hardware.synapse_stats import max_fan_in, significant_weight_bits
 from pumice.convert.ir import (
-    NO_LEAK,
     CubaLIF,
     Dense,
     FixedConv2d,
@@ -29,6 +28,7 @@ from pumice.convert.ir import (
     Graph,
     Input,
 )
+from pumice.convert.ir.fixed_point import NO_LEAK
 from pumice.convert.passes.quantize import QuantizeToLoihi
 
 #: A small made-up chip: 8 neurons and 16 input axons per core, 256 bits of synapses.
@@ -143,11 +143,12 @@ def test_one_neuron_whose_weights_exceed_core_memory_is_flagged(small):
 def conv_graph(weight: np.ndarray, in_shape: tuple[int, int, int], **conv) -> Graph:
     synapse = FixedConv2d(weight, **conv)
     out = synapse.output_shape(in_shape)
+    neurons = dataclasses.replace(lif(int(np.prod(out))), shape=out)
     return Graph.chain(
         [
             ("input", Input(in_shape)),
             ("conv", synapse),
-            ("lif", lif(int(np.prod(out)))),
+            ("lif", neurons),
             ("flat", Flatten()),
         ]
     )
@@ -216,7 +217,7 @@ def test_quantized_float_graph_fits_loihi1():
     )
     float_report = check_graph(graph, load_profile("loihi1"))
     assert "graph is float" in float_report.notes[0].message
-    fixed, _ = QuantizeToLoihi().apply(graph)
+    fixed = QuantizeToLoihi().apply(graph).graph
     report = check_graph(fixed, load_profile("loihi1"))
     assert report.ok, report.format_table()
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from pumice.convert.emulator import emulate
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.train.config import ConvLayer, DenseLayer, NetworkConfig
 from pumice.train.imsnn.config import ImsnnConfig
 from pumice.train.imsnn.network import ImsnnNetwork
@@ -40,7 +40,7 @@ def test_emulated_export_equals_the_forward_pass(kind, rule):
     graph = net.export_ir()
     windows = layer_windows(graph, STEPS)
     emulated = emulate(
-        graph, pad_for_latency(spikes), record_spikes=True, record_state=True, windows=windows
+        graph, pad_for_lag(spikes), record_spikes=True, record_state=True, windows=windows
     )
     assert list(hidden) == graph.hidden_neurons()
     for name, fired in hidden.items():

@@ -10,7 +10,7 @@ from graph_factory import float_isi_graph, random_isi_graph
 
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import FixedCubaLI, FixedDense, Graph, Input, ISIBinner
-from pumice.convert.latency import layer_windows, pad_for_latency
+from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.convert.passes import PASSES
 from pumice.errors import ModelError
 from pumice.inference import run_graph
@@ -66,8 +66,8 @@ def test_lava_binner_on_a_hand_made_train():
 
 def test_potential_readout_on_lava_equals_the_emulator_through_run_graph():
     graph = float_isi_graph(np.random.default_rng(21), conv=True, steps=8)
-    lowered, _ = PASSES["lower_isi"]().apply(graph)
-    fixed, _ = PASSES["quantize"]().apply(lowered)
+    lowered = PASSES["lower_isi"]().apply(graph).graph
+    fixed = PASSES["quantize"]().apply(lowered).graph
     rng = np.random.default_rng(22)
     spikes = (rng.random((3, 2, 5, 5, 8)) < 0.5).astype(np.uint8)
     labels = np.array([0, 1, 2])
@@ -76,7 +76,7 @@ def test_potential_readout_on_lava_equals_the_emulator_through_run_graph():
     np.testing.assert_array_equal(on_lava.predictions, emulated.predictions)
     assert on_lava.spikes_per_neuron == emulated.spikes_per_neuron
     assert set(on_lava.spikes_per_neuron) == {"conv1", "dense1"}
-    direct = emulate(fixed, pad_for_latency(spikes), windows=layer_windows(fixed, 8))
+    direct = emulate(fixed, pad_for_lag(spikes), windows=layer_windows(fixed, 8))
     assert np.abs(direct.potentials["out"]).max() > 0
 
 

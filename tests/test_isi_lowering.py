@@ -10,6 +10,7 @@ from graph_factory import float_isi_graph
 
 from pumice.conversion import ConversionConfig, convert
 from pumice.convert.emulator import emulate
+from pumice.convert.intervals import gaussian
 from pumice.convert.ir import (
     CubaLI,
     CubaLIF,
@@ -24,8 +25,7 @@ from pumice.convert.ir import (
     load_graph,
     save_graph,
 )
-from pumice.convert.isi import gaussian
-from pumice.convert.latency import LAG, layer_windows, pad_for_latency
+from pumice.convert.ir.windows import LAG, layer_windows, pad_for_lag
 from pumice.convert.passes import PASSES
 from pumice.errors import ModelError
 from pumice.inference import run_graph
@@ -42,9 +42,10 @@ def _spikes(graph: Graph, seed: int, samples: int = 6) -> np.ndarray:
 @pytest.mark.parametrize("conv", [False, True])
 def test_lowered_float_graph_equals_the_isi_graph(conv):
     graph = float_isi_graph(np.random.default_rng(int(conv)), conv=conv, steps=STEPS)
-    lowered, changed = PASSES["lower_isi"]().apply(graph)
+    result = PASSES["lower_isi"]().apply(graph)
+    lowered, changed = result.graph, result.changed
     assert changed
-    spikes = pad_for_latency(_spikes(graph, 7))
+    spikes = pad_for_lag(_spikes(graph, 7))
     windows = layer_windows(graph, STEPS)
     expected = emulate(graph, spikes, windows=windows, record_spikes=True, record_state=True)
     actual = emulate(lowered, spikes, windows=windows, record_spikes=True, record_state=True)
@@ -58,7 +59,8 @@ def test_lowered_float_graph_equals_the_isi_graph(conv):
 
 def test_lowering_builds_binner_and_gaussian_weights():
     graph = float_isi_graph(np.random.default_rng(3), conv=True, steps=STEPS)
-    lowered, _ = PASSES["lower_isi"]().apply(graph)
+    result = PASSES["lower_isi"]().apply(graph)
+    lowered = result.graph
     bins = STEPS + LAG
     names = list(lowered.nodes)
     assert names[1:3] == ["conv1_synapse_isi_bins", "conv1_synapse"]
@@ -72,7 +74,7 @@ def test_lowering_builds_binner_and_gaussian_weights():
     isi_dense, dense = graph.nodes["out_synapse"], lowered.nodes["out_synapse"]
     g = gaussian(9, isi_dense.mean[1, 3], isi_dense.width[1, 3])
     assert dense.weight[1, 3 * bins + 8] == pytest.approx(isi_dense.height[1, 3] * g)
-    report = lowered.metadata["isi_lowering"]["out_synapse"]
+    report = result.report["isi_lowering"]["out_synapse"]
     assert report == {
         "kind": "ISIDense",
         "bins": bins,
@@ -94,16 +96,17 @@ def test_max_isi_and_tolerance_choose_the_bins():
     )
     with pytest.raises(ModelError, match="records no time steps.*give max_isi"):
         PASSES["lower_isi"]().apply(graph)
-    lowered, _ = PASSES["lower_isi"](max_isi=7).apply(graph)
+    lowered = PASSES["lower_isi"](max_isi=7).apply(graph).graph
     assert lowered.nodes["synapse_isi_bins"].num_bins == 7
     # G(k; 2, 0.5) = exp(-2 (k - 2)**2) <= 3.4e-4 from k = 4 on, and every |height| < 2.9
-    trimmed, _ = PASSES["lower_isi"](max_isi=7, tolerance=1e-3).apply(graph)
+    trimmed = PASSES["lower_isi"](max_isi=7, tolerance=1e-3).apply(graph).graph
     assert trimmed.nodes["synapse_isi_bins"].num_bins == 3
     full = lowered.nodes["synapse"].weight.reshape(2, 3, 7)
     np.testing.assert_array_equal(trimmed.nodes["synapse"].weight.reshape(2, 3, 3), full[..., :3])
     with pytest.raises(ModelError, match="largest ISI must be a positive integer"):
         PASSES["lower_isi"](max_isi=0).apply(graph)
-    unchanged, changed = PASSES["lower_isi"]().apply(lowered)
+    result = PASSES["lower_isi"]().apply(lowered)
+    unchanged, changed = result.graph, result.changed
     assert unchanged is lowered and not changed
 
 
@@ -131,9 +134,11 @@ def test_bad_isi_synapses_are_refused_with_clear_errors():
         ],
         {"steps": 5},
     )
-    with pytest.raises(ModelError, match=r"layer 'synapse': ISIDense with 3 inputs.*shape \(4,\)"):
+    with pytest.raises(
+        ModelError, match=r"layer 'synapse' \(ISIDense\) has 3 inputs.*shape \(4,\)"
+    ):
         emulate(graph, np.zeros((1, 4, 5), dtype=np.uint8))
-    with pytest.raises(ModelError, match="layer 'synapse': ISIDense with 3 inputs"):
+    with pytest.raises(ModelError, match=r"layer 'synapse' \(ISIDense\) has 3 inputs"):
         PASSES["lower_isi"]().apply(graph)
 
 
@@ -141,8 +146,8 @@ def test_quantise_turns_cuba_li_into_fixed_li_and_refuses_unlowered_isi():
     graph = float_isi_graph(np.random.default_rng(5), conv=False, steps=STEPS)
     with pytest.raises(ModelError, match="layer 'dense1_synapse' is an ISIDense: lower it first"):
         PASSES["quantize"]().apply(graph)
-    lowered, _ = PASSES["lower_isi"]().apply(graph)
-    fixed, _ = PASSES["quantize"]().apply(lowered)
+    lowered = PASSES["lower_isi"]().apply(graph).graph
+    fixed = PASSES["quantize"]().apply(lowered).graph
     li, lif = fixed.nodes["out"], fixed.nodes["dense1"]
     assert isinstance(li, FixedCubaLI) and isinstance(lif, FixedCubaLIF)
     out = graph.nodes["out"]
@@ -153,7 +158,7 @@ def test_quantise_turns_cuba_li_into_fixed_li_and_refuses_unlowered_isi():
             ("out", CubaLIF((3,), 1.0, out.current_decay, out.voltage_decay, out.bias)),
         ]
     )
-    reference = PASSES["quantize"]().apply(twin)[0].nodes["out"]
+    reference = PASSES["quantize"]().apply(twin).graph.nodes["out"]
     assert (li.du, li.dv, li.bias_exp) == (reference.du, reference.dv, reference.bias_exp)
     np.testing.assert_array_equal(li.bias_mant, reference.bias_mant)
     assert isinstance(fixed.nodes["out_synapse_isi_bins"], ISIBinner)
@@ -161,15 +166,15 @@ def test_quantise_turns_cuba_li_into_fixed_li_and_refuses_unlowered_isi():
 
 def test_calibration_scores_a_potential_readout_by_its_v():
     graph = float_isi_graph(np.random.default_rng(6), conv=False, steps=STEPS)
-    lowered, _ = PASSES["lower_isi"]().apply(graph)
-    fixed, _ = PASSES["calibrate"](spikes=_spikes(graph, 8), candidates=2).apply(lowered)
-    per_step = fixed.metadata["quantization"]["calibration"]["per_step"]
+    lowered = PASSES["lower_isi"]().apply(graph).graph
+    result = PASSES["calibrate"](spikes=_spikes(graph, 8), candidates=2).apply(lowered)
+    per_step = result.report["quantization"]["calibration"]["per_step"]
     assert set(per_step) == {"dense1_synapse", "out_synapse"}
     for scores in per_step["out_synapse"].values():
         assert set(scores) == {"prediction_agreement", "mean_abs_potential_error"}
         assert 0 < scores["mean_abs_potential_error"] < 1
     assert all("mean_abs_count_error" in s for s in per_step["dense1_synapse"].values())
-    assert isinstance(fixed.nodes["out"], FixedCubaLI)
+    assert isinstance(result.graph.nodes["out"], FixedCubaLI)
 
 
 def test_convert_lowers_isi_synapses_as_its_own_step(tmp_path):
@@ -191,7 +196,7 @@ def test_convert_lowers_isi_synapses_as_its_own_step(tmp_path):
     spikes = _spikes(graph, 10)
     labels = np.arange(len(spikes)) % 3
     result = run_graph(fixed, spikes, labels, "emulator", progress=False)
-    direct = emulate(fixed, pad_for_latency(spikes), windows=layer_windows(fixed, STEPS))
+    direct = emulate(fixed, pad_for_lag(spikes), windows=layer_windows(fixed, STEPS))
     np.testing.assert_array_equal(result.predictions, direct.predictions("out"))
     assert set(result.spikes_per_neuron) == {"conv1", "dense1"}
 

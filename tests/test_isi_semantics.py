@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pumice.convert import semantics
-from pumice.convert.emulator import Emulation, emulate
+from pumice.convert.emulator import emulate
+from pumice.convert.intervals import Binned, bin_spikes, gaussian, intervals
 from pumice.convert.ir import (
     CubaLI,
     CubaLIF,
@@ -19,8 +19,9 @@ from pumice.convert.ir import (
     ISIBinner,
     ISIConv2d,
     ISIDense,
+    RunResult,
 )
-from pumice.convert.isi import Binned, bin_spikes, gaussian, intervals
+from pumice.convert.semantics import ON_EVENTS, SEMANTICS
 from pumice.errors import ModelError
 
 #: One neuron's hand-made train and the ISI of each spike (first spike at step n: n + 1).
@@ -79,7 +80,7 @@ def test_binner_in_a_graph_delivers_lines_in_the_same_step():
 
 def _random_binned(rng, shape, num_bins, steps=7) -> Binned:
     spikes = (rng.random((3, *shape, steps)) < 0.5).astype(np.uint8)
-    return semantics.isi_binner(ISIBinner(num_bins), spikes)
+    return SEMANTICS[ISIBinner](ISIBinner(num_bins), spikes)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -97,8 +98,8 @@ def test_synapses_on_binner_events_equal_them_on_its_spikes(seed):
     conv = FixedConv2d(kernel, stride=(2, 1), padding=(1, 0), dilation=(1, 2), weight_exp=1)
     cases.append((conv, binned_map))
     for node, binned in cases:
-        from_events = semantics.BINNED_SYNAPSES[type(node)](node, binned)
-        from_spikes = semantics.SYNAPSES[type(node)](node, binned.dense())
+        from_events = ON_EVENTS[type(node)](node, binned)
+        from_spikes = SEMANTICS[type(node)](node, binned.dense())
         np.testing.assert_allclose(from_events, from_spikes, rtol=1e-12, atol=1e-12)
         if node.domain == "fixed":
             assert from_events.dtype.kind == "i"
@@ -116,7 +117,7 @@ def test_isi_dense_is_the_gaussian_of_each_spikes_isi():
             expected[b, o, t] += node.height[o, j] * np.exp(
                 -((isi[b, j, t] - node.mean[o, j]) ** 2) / (2 * node.width[o, j] ** 2)
             )
-    np.testing.assert_allclose(semantics.SYNAPSES[ISIDense](node, spikes), expected, atol=1e-12)
+    np.testing.assert_allclose(SEMANTICS[ISIDense](node, spikes), expected, atol=1e-12)
 
 
 def test_isi_conv_shares_one_gaussian_per_kernel():
@@ -139,13 +140,13 @@ def test_isi_conv_shares_one_gaussian_per_kernel():
             if value:
                 weight = gaussian(value, node.mean[o, c], node.width[o, c])
                 expected[b, o, y, x, t] += node.height[o, c, i, j] * weight
-    np.testing.assert_allclose(semantics.SYNAPSES[ISIConv2d](node, spikes), expected, atol=1e-12)
+    np.testing.assert_allclose(SEMANTICS[ISIConv2d](node, spikes), expected, atol=1e-12)
 
 
 def test_cuba_li_integrates_without_threshold_or_reset():
     node = CubaLI((2,), current_decay=0.25, voltage_decay=0.5, bias=np.array([0.0, 0.1]))
     a = np.array([[[3.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
-    spikes, u, v = semantics.NEURONS[CubaLI](node, a, True)
+    spikes, u, v = SEMANTICS[CubaLI](node, a, True)
     expected_u, expected_v, state_u, state_v = [], [], np.zeros(2), np.zeros(2)
     for t in range(4):
         state_u = 0.75 * state_u + a[0, :, t]
@@ -162,7 +163,7 @@ def test_fixed_li_is_lavas_lif_arithmetic_without_spikes():
     rng = np.random.default_rng(3)
     li = FixedCubaLI((3,), du=300, dv=200, bias_mant=rng.integers(-60, 60, 3), bias_exp=3)
     a = rng.integers(0, 3000, size=(1, 3, 12))
-    _, u, v = semantics.NEURONS[FixedCubaLI](li, a, True)
+    _, u, v = SEMANTICS[FixedCubaLI](li, a, True)
 
     def decay(x: int, keep: int) -> int:
         return int(np.sign(x)) * (abs(x * keep) >> 12)
@@ -189,9 +190,9 @@ def test_a_non_spiking_output_whose_v_leaves_its_range_is_refused():
 
 
 def test_potential_readout_takes_v_at_the_window_end_lowest_index_on_ties():
-    run = Emulation(counts={}, potentials={"out": np.array([[1, 3, 3], [2, 2, 0], [0, 0, 0]])})
+    run = RunResult(counts={}, potentials={"out": np.array([[1, 3, 3], [2, 2, 0], [0, 0, 0]])})
     np.testing.assert_array_equal(run.predictions("out"), [1, 0, 0])
-    counts = Emulation(counts={"out": np.array([[0, 2, 2], [1, 0, 1]])})
+    counts = RunResult(counts={"out": np.array([[0, 2, 2], [1, 0, 1]])})
     np.testing.assert_array_equal(counts.predictions("out"), [1, 0])
     graph = Graph.chain(
         [

@@ -32,7 +32,8 @@ def zero_trailing_bins(graph, rng):
 def test_trimmed_graph_computes_the_same(seed):
     rng = np.random.default_rng(seed)
     graph = zero_trailing_bins(random_isi_graph(rng, bool(seed % 2), bool(seed % 3), 6), rng)
-    trimmed, changed = PASSES["trim_isi_bins"]().apply(graph)
+    result = PASSES["trim_isi_bins"]().apply(graph)
+    trimmed, changed = result.graph, result.changed
     bins_before = [n.num_bins for n in graph.nodes.values() if isinstance(n, ISIBinner)]
     bins_after = [n.num_bins for n in trimmed.nodes.values() if isinstance(n, ISIBinner)]
     assert changed == (bins_after != bins_before)
@@ -59,7 +60,8 @@ def test_only_trailing_zero_bins_go():
     weight[0, 0, 0] = 3  # only bin 1 is used
     nodes = dict(graph.nodes)
     nodes[synapse_name] = dataclasses.replace(synapse, weight=weight.reshape(synapse.weight.shape))
-    trimmed, changed = PASSES["trim_isi_bins"]().apply(dataclasses.replace(graph, nodes=nodes))
+    result = PASSES["trim_isi_bins"]().apply(dataclasses.replace(graph, nodes=nodes))
+    trimmed, changed = result.graph, result.changed
     assert changed == (bins > 1)
     assert trimmed.nodes[binner_name].num_bins == 1
     assert trimmed.nodes[synapse_name].weight.shape[1] == synapse.weight.shape[1] // bins

@@ -54,7 +54,7 @@ def _neuron_spikes(graph: Graph, spikes: np.ndarray) -> list[np.ndarray]:
 
 
 def test_round_trip_keeps_emulation_spikes(tmp_path):
-    fixed, _ = QuantizeToLoihi().apply(_float_graph(0))
+    fixed = QuantizeToLoihi().apply(_float_graph(0)).graph
     spikes = _spikes(1, (1, 6, 6), samples=3)
 
     imported = import_netx(export_netx(fixed, tmp_path / "net.net"))
@@ -70,7 +70,7 @@ def test_round_trip_keeps_emulation_spikes(tmp_path):
 
 def test_float_graph_is_quantized_then_written(tmp_path):
     graph = _float_graph(2)
-    fixed, _ = QuantizeToLoihi().apply(graph)
+    fixed = QuantizeToLoihi().apply(graph).graph
     imported = import_netx(export_netx(graph, tmp_path / "float.net"))
     spikes = _spikes(3, (1, 6, 6), samples=2)
     for want, got in zip(
@@ -101,7 +101,7 @@ def test_input_neuron_round_trip(tmp_path):
 @pytest.mark.lava
 def test_netx_runs_exported_graph_like_the_emulator(tmp_path):
     graph = _float_graph(6)
-    fixed, _ = QuantizeToLoihi().apply(graph)
+    fixed = QuantizeToLoihi().apply(graph).graph
     path = export_netx(graph, tmp_path / "pumice.net")
     counts = assert_same_as_netx(fixed, path, _spikes(7, (1, 6, 6))[0])
     assert all(counts), counts

@@ -16,9 +16,10 @@ from pumice.errors import PumiceError
 @pytest.mark.parametrize("sparsity", [0.0, 0.3, 0.5, 0.9])
 def test_target_sparsity_per_layer(sparsity):
     graph = _float_net(np.random.default_rng(0))
-    pruned, changed = PASSES["prune"](sparsity=sparsity).apply(graph)
+    result = PASSES["prune"](sparsity=sparsity).apply(graph)
+    pruned, changed = result.graph, result.changed
     assert changed
-    for name, fraction in pruned.metadata["pruning"]["sparsity"].items():
+    for name, fraction in result.report["pruning"]["sparsity"].items():
         weight = pruned.nodes[name].weight
         assert fraction == pytest.approx(1 - np.count_nonzero(weight) / weight.size)
         assert abs(fraction - sparsity) <= 1 / weight.size + 1e-12
@@ -36,14 +37,14 @@ def test_smallest_weights_go_first():
 
 def test_mask_survives_quantisation_and_zero_pruning_is_identity():
     graph = _float_net(np.random.default_rng(1))
-    pruned, _ = PASSES["prune"](sparsity=0.5).apply(graph)
-    fixed, _ = PASSES["quantize"]().apply(pruned)
+    pruned = PASSES["prune"](sparsity=0.5).apply(graph).graph
+    fixed = PASSES["quantize"]().apply(pruned).graph
     dense = fixed.nodes["dense1_synapse"]
     assert isinstance(dense, FixedDense) and dense.sparse
     removed = pruned.nodes["dense1_synapse"].weight == 0
     assert np.all(dense.weight[removed] == 0)  # pruned synapses carry no weight
     assert np.count_nonzero(dense.weight) <= np.count_nonzero(~removed)
-    same, _ = PASSES["prune"](sparsity=0.0).apply(graph)
+    same = PASSES["prune"](sparsity=0.0).apply(graph).graph
     spikes = (np.random.default_rng(2).random((8, 1, 6, 6, 12)) < 0.5).astype(np.uint8)
     for name, counts in emulate(graph, spikes).counts.items():
         np.testing.assert_array_equal(emulate(same, spikes).counts[name], counts)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from pumice.convert import lava_arithmetic as la
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import (
-    FLOAT_KINDS,
     Conv2d,
     CubaLIF,
     Dense,
@@ -46,9 +45,10 @@ def _float_net(rng):
 def test_quantize_leaves_no_float_node_and_follows_lava_dl():
     rng = np.random.default_rng(0)
     graph = _float_net(rng)
-    fixed, changed = PASSES["quantize"]().apply(graph)
+    result = PASSES["quantize"]().apply(graph)
+    fixed, changed = result.graph, result.changed
     assert changed and fixed.domain() == "fixed"
-    assert not any(isinstance(n, FLOAT_KINDS) for n in fixed.nodes.values())
+    assert not any(n.domain == "float" for n in fixed.nodes.values())
     assert graph.domain() == "float"  # the input graph is untouched
     lif = fixed.nodes["conv1"]
     assert isinstance(lif, FixedCubaLIF)
@@ -70,7 +70,7 @@ def test_quantized_graph_tracks_float_graph():
     """Stated bound: per layer, fixed-point spike counts within 10 % (+3 spikes) of float."""
     rng = np.random.default_rng(1)
     graph = _float_net(rng)
-    fixed, _ = PASSES["quantize"]().apply(graph)
+    fixed = PASSES["quantize"]().apply(graph).graph
     spikes = (rng.random((32, 1, 6, 6, 20)) < 0.5).astype(np.uint8)
     float_counts = emulate(graph, spikes).counts
     fixed_counts = emulate(fixed, spikes).counts
@@ -124,14 +124,15 @@ def test_weight_bits_out_of_range_are_refused():
 def test_fewer_bits_use_fewer_levels(bits):
     rng = np.random.default_rng(bits)
     graph = _float_net(rng)
-    fixed, _ = PASSES["quantize"](weight_bits=bits).apply(graph)
+    result = PASSES["quantize"](weight_bits=bits).apply(graph)
+    fixed = result.graph
     dense = fixed.nodes["dense1_synapse"]
     assert dense.num_weight_bits == bits
     effective = la.arithmetic_shift(
         la.effective_dense_weights(dense.weight, bits) * 1, dense.weight_exp
     )
     assert len(np.unique(effective)) <= 1 << bits
-    assert fixed.metadata["quantization"]["weight_bits"] == bits
+    assert result.report["quantization"]["weight_bits"] == bits
 
 
 @settings(max_examples=200, deadline=None)
@@ -149,8 +150,7 @@ def test_saturation_is_counted():
     big = graph.nodes["dense1_synapse"].weight.copy()
     big[0, :3] = [9.0, -9.0, 5.0]  # beyond 254/64 = 3.97: must saturate
     graph.nodes["dense1_synapse"] = type(graph.nodes["dense1_synapse"])(big)
-    fixed, _ = PASSES["quantize"]().apply(graph)
-    saturated = fixed.metadata["quantization"]["saturated"]
+    saturated = PASSES["quantize"]().apply(graph).report["quantization"]["saturated"]
     assert saturated["dense1_synapse"] == 3
     assert saturated["conv1_synapse"] == 0 or graph.nodes["conv1_synapse"].weight.max() > 3.9
     assert saturated["dense1"] == 0

@@ -12,7 +12,6 @@ from graph_factory import random_recurrent_graph
 from pumice.convert import lava_arithmetic as la
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import FixedDense, FixedRecurrentShiftLIF, FixedShiftLIF, Graph, Input
-from pumice.convert.recurrence import RECURRENT_KINDS
 
 pytestmark = pytest.mark.lava
 
@@ -44,7 +43,7 @@ def test_random_recurrent_graph_bit_exact(seed):
 def _without_recurrence(graph):
     nodes = {
         name: dataclasses.replace(node, recurrent_weight=0 * node.recurrent_weight)
-        if isinstance(node, RECURRENT_KINDS)
+        if node.traits.recurrent
         else node
         for name, node in graph.nodes.items()
     }
@@ -59,7 +58,7 @@ def test_fuzz_graphs_cover_every_variant_and_recurrence_matters():
         rng = np.random.default_rng(seed)
         graph = random_recurrent_graph(rng, conv=seed % 2 == 0)
         for node in graph.nodes.values():
-            if not isinstance(node, RECURRENT_KINDS):
+            if not node.traits.recurrent:
                 continue
             seen.add("shift" if isinstance(node, FixedRecurrentShiftLIF) else "multiply")
             seen.add("sparse" if node.sparse else "dense")

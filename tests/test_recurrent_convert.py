@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 
 from pumice.cli import main
-from pumice.conversion import weight_sparsity
 from pumice.convert.emulator import emulate
 from pumice.convert.interchange import export_netx, export_nir, export_onnx
 from pumice.convert.ir import (
-    NO_LEAK,
     CubaLIF,
     Dense,
     FixedRecurrentCubaLIF,
@@ -25,9 +23,11 @@ from pumice.convert.ir import (
     load_graph,
     save_graph,
 )
+from pumice.convert.ir.fixed_point import NO_LEAK
 from pumice.convert.passes import PASSES
 from pumice.convert.passes.quantize import max_abs_step
 from pumice.convert.quantization_report import quantization_report
+from pumice.convert.steps.runner import weight_sparsity
 from pumice.convert.weight_format import on_grid
 from pumice.errors import ModelError
 
@@ -65,10 +65,10 @@ def spikes(rng, samples=8, steps=12) -> np.ndarray:
 def test_recurrent_weights_get_their_own_step():
     rng = np.random.default_rng(0)
     graph = bpsr_model(rng, voltage_decay=0.5)
-    fixed, _ = PASSES["quantize"](weight_bits=4).apply(graph)
-    hidden = fixed.nodes["hidden"]
+    result = PASSES["quantize"](weight_bits=4).apply(graph)
+    hidden = result.graph.nodes["hidden"]
     assert isinstance(hidden, FixedRecurrentCubaLIF)
-    steps = fixed.metadata["quantization"]["steps"]
+    steps = result.report["quantization"]["steps"]
     recurrent = graph.nodes["hidden"].recurrent_weight
     assert steps["hidden.recurrent"] == max_abs_step(recurrent, 64, 4)
     assert steps["hidden.recurrent"] != steps["hidden_synapse"]  # weights of another size
@@ -76,7 +76,7 @@ def test_recurrent_weights_get_their_own_step():
     stored = hidden.recurrent_weight * 2.0**hidden.recurrent_weight_exp
     np.testing.assert_array_equal(stored, grid)
     assert hidden.recurrent_num_weight_bits == 4
-    assert "hidden.recurrent" in fixed.metadata["quantization"]["saturated"]
+    assert "hidden.recurrent" in result.report["quantization"]["saturated"]
 
 
 def test_per_neuron_decays_without_shift_leak_are_a_clear_error():
@@ -85,24 +85,25 @@ def test_per_neuron_decays_without_shift_leak_are_a_clear_error():
         PASSES["quantize"]().apply(graph)
     assert "\n" not in str(error.value)
     uniform = bpsr_model(np.random.default_rng(0), voltage_decay=np.full(8, 0.25))
-    fixed, _ = PASSES["quantize"]().apply(uniform)  # the same decay everywhere is one decay
+    fixed = PASSES["quantize"]().apply(uniform).graph  # the same decay everywhere is one decay
     assert fixed.nodes["hidden"].dv == 1024
 
 
 def test_per_neuron_decays_become_per_neuron_shifts():
     rng = np.random.default_rng(1)
     graph = bpsr_model(rng)
-    fixed, _ = PASSES["quantize"](leak="shift").apply(graph)
+    result = PASSES["quantize"](leak="shift").apply(graph)
+    fixed, report = result.graph, result.report
     hidden = fixed.nodes["hidden"]
     assert isinstance(hidden, FixedRecurrentShiftLIF)
     np.testing.assert_array_equal(np.broadcast_to(hidden.shift_v, (8,)), SHIFTS)
     np.testing.assert_array_equal(hidden.shift_u, 0)  # current_decay 1: u is the input
     uniform = dataclasses.replace(graph.nodes["hidden"], voltage_decay=0.5)
     uniform = dataclasses.replace(graph, nodes={**graph.nodes, "hidden": uniform})
-    multiplied = PASSES["quantize"]().apply(uniform)[0].nodes["hidden"]
+    multiplied = PASSES["quantize"]().apply(uniform).graph.nodes["hidden"]
     np.testing.assert_array_equal(hidden.recurrent_weight, multiplied.recurrent_weight)
     assert hidden.recurrent_weight_exp == multiplied.recurrent_weight_exp
-    (entry,) = [c for c in fixed.metadata["shift_leak"] if c["layer"] == "hidden"]
+    (entry,) = [c for c in report["shift_leak"] if c["layer"] == "hidden"]
     assert entry["shifts"][1] == SHIFTS.tolist()
     # the decays as 12-bit fractions (Lava's dv is at most 4095)
     np.testing.assert_allclose(entry["voltage_decay"][0], DECAYS, atol=1 / 4096)
@@ -112,9 +113,11 @@ def test_per_neuron_decays_become_per_neuron_shifts():
 
 def test_shift_leak_pass_and_quantising_with_shifts_agree_and_keep_recurrence():
     graph = bpsr_model(np.random.default_rng(2), voltage_decay=0.3)
-    multiplied, _ = PASSES["quantize"](weight_bits=6).apply(graph)
-    shifted, changed = PASSES["shift_leak"]().apply(multiplied)
-    direct, _ = PASSES["quantize"](weight_bits=6, leak="shift").apply(graph)
+    multiplied = PASSES["quantize"](weight_bits=6).apply(graph).graph
+    result = PASSES["shift_leak"]().apply(multiplied)
+    shifted, changed, shifted_report = result.graph, result.changed, result.report
+    direct_result = PASSES["quantize"](weight_bits=6, leak="shift").apply(graph)
+    direct, direct_report = direct_result.graph, direct_result.report
     assert changed
     for name in ("hidden", "out"):
         a, b = shifted.nodes[name], direct.nodes[name]
@@ -127,20 +130,21 @@ def test_shift_leak_pass_and_quantising_with_shifts_agree_and_keep_recurrence():
     np.testing.assert_array_equal(hidden.recurrent_weight, before.recurrent_weight)
     assert hidden.recurrent_weight_exp == before.recurrent_weight_exp
     assert hidden.recurrent_num_weight_bits == before.recurrent_num_weight_bits == 6
-    assert shifted.metadata["shift_leak"] == direct.metadata["shift_leak"]
+    assert shifted_report["shift_leak"] == direct_report["shift_leak"]
 
 
 def test_pruned_recurrent_synapses_carry_no_weight_in_the_fixed_graph():
     rng = np.random.default_rng(3)
     graph = bpsr_model(rng)
-    pruned, _ = PASSES["prune"](sparsity=0.5).apply(graph)
+    pruned_result = PASSES["prune"](sparsity=0.5).apply(graph)
+    pruned, pruned_report = pruned_result.graph, pruned_result.report
     recurrent = graph.nodes["hidden"].recurrent_weight
     kept = pruned.nodes["hidden"].recurrent_weight
     assert pruned.nodes["hidden"].sparse
-    assert pruned.metadata["pruning"]["sparsity"]["hidden.recurrent"] == 0.5
+    assert pruned_report["pruning"]["sparsity"]["hidden.recurrent"] == 0.5
     smallest = np.argsort(np.abs(recurrent), axis=None)[:32]
     assert np.all(kept.ravel()[smallest] == 0) and np.count_nonzero(kept) == 32
-    fixed, _ = PASSES["quantize"](leak="shift").apply(pruned)
+    fixed = PASSES["quantize"](leak="shift").apply(pruned).graph
     hidden = fixed.nodes["hidden"]
     assert hidden.sparse
     assert np.all(hidden.recurrent_weight[kept == 0] == 0)
@@ -152,11 +156,12 @@ def test_calibration_and_its_report_cover_the_recurrent_weights():
     rng = np.random.default_rng(4)
     graph = bpsr_model(rng)
     x = spikes(rng)
-    fixed, _ = PASSES["calibrate"](spikes=x, weight_bits=4, leak="shift", candidates=2).apply(graph)
-    searched = fixed.metadata["quantization"]["calibration"]["per_step"]
+    result = PASSES["calibrate"](spikes=x, weight_bits=4, leak="shift", candidates=2).apply(graph)
+    fixed = result.graph
+    searched = result.report["quantization"]["calibration"]["per_step"]
     assert set(searched) == {"hidden_synapse", "hidden.recurrent", "out_synapse"}
     assert isinstance(fixed.nodes["hidden"], FixedRecurrentShiftLIF)
-    report = quantization_report(graph, fixed, x)
+    report = quantization_report(graph, fixed, x, 64)
     assert report["layers"]["hidden.recurrent"]["nonzero_weights"] > 0
     assert report["layers"]["hidden.recurrent"]["weight_rms"] > 0
 
@@ -164,7 +169,7 @@ def test_calibration_and_its_report_cover_the_recurrent_weights():
 def test_recurrent_layers_survive_save_and_load(tmp_path):
     rng = np.random.default_rng(5)
     graph = bpsr_model(rng)
-    fixed, _ = PASSES["quantize"](leak="shift").apply(graph)
+    fixed = PASSES["quantize"](leak="shift").apply(graph).graph
     x = spikes(rng)
     for g in (graph, fixed):
         save_graph(g, tmp_path / "m.pumice")

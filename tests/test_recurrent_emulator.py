@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pumice.convert import semantics
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import CubaLIF, Dense, FixedRecurrentCubaLIF, Graph, Input, RecurrentCubaLIF
+from pumice.convert.semantics import SEMANTICS
 from pumice.errors import ModelError
 
 
@@ -49,14 +49,14 @@ def test_recurrent_lif_follows_bpsr_with_per_neuron_leaks():
         recurrent_weight=recurrent,
     )
     a = rng.normal(0.3, 0.6, (3, n, 25))
-    spikes, _, v = semantics.NEURONS[RecurrentCubaLIF](node, a, True)
+    spikes, _, v = SEMANTICS[RecurrentCubaLIF](node, a, True)
     expected_spikes, expected_u = bpsr_loop(a, tau, recurrent, bias, 1.0)
     np.testing.assert_array_equal(spikes, expected_spikes)
     # the emulator's v is BPSR's u after the reset
     np.testing.assert_allclose(v, np.where(expected_spikes, 0.0, expected_u), atol=1e-12)
     assert 0 < spikes.mean() < 1
     without = RecurrentCubaLIF((n,), 1.0, 1.0, 1.0 - tau, bias, recurrent_weight=0 * recurrent)
-    assert not np.array_equal(semantics.NEURONS[RecurrentCubaLIF](without, a, False)[0], spikes)
+    assert not np.array_equal(SEMANTICS[RecurrentCubaLIF](without, a, False)[0], spikes)
 
 
 def test_per_neuron_current_and_voltage_decays():
@@ -65,10 +65,10 @@ def test_per_neuron_current_and_voltage_decays():
     current, voltage = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
     node = CubaLIF((n,), 0.8, current, voltage, np.zeros(n))
     a = rng.normal(0.2, 0.5, (2, n, steps))
-    spikes, u, v = semantics.NEURONS[CubaLIF](node, a, True)
+    spikes, u, v = SEMANTICS[CubaLIF](node, a, True)
     for i in range(n):  # each neuron alone, as a layer of one with scalar decays
         alone = CubaLIF((1,), 0.8, float(current[i]), float(voltage[i]), np.zeros(1))
-        s_i, u_i, v_i = semantics.NEURONS[CubaLIF](alone, a[:, i : i + 1], True)
+        s_i, u_i, v_i = SEMANTICS[CubaLIF](alone, a[:, i : i + 1], True)
         np.testing.assert_array_equal(spikes[:, i : i + 1], s_i)
         np.testing.assert_allclose(u[:, i : i + 1], u_i)
         np.testing.assert_allclose(v[:, i : i + 1], v_i)
@@ -83,7 +83,7 @@ def test_recurrent_map_layer_flattens_in_c_order():
     tau = rng.uniform(0.2, 0.9, shape)
     node = RecurrentCubaLIF(shape, 1.0, 1.0, 1.0 - tau, np.zeros(shape), recurrent_weight=recurrent)
     a = rng.normal(0.4, 0.6, (2, *shape, 15))
-    spikes, _, _ = semantics.NEURONS[RecurrentCubaLIF](node, a, False)
+    spikes, _, _ = SEMANTICS[RecurrentCubaLIF](node, a, False)
     expected, _ = bpsr_loop(a.reshape(2, n, 15), tau.ravel(), recurrent, np.zeros(n), 1.0)
     np.testing.assert_array_equal(spikes.reshape(2, n, 15), expected)
 

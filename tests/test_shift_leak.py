@@ -8,9 +8,10 @@ from test_quantize import _float_net
 
 from pumice.convert import lava_arithmetic as la
 from pumice.convert.emulator import emulate
-from pumice.convert.ir import NO_LEAK, FixedShiftLIF
+from pumice.convert.ir import FixedShiftLIF
+from pumice.convert.ir.fixed_point import NO_LEAK
+from pumice.convert.leak_shifts import decay_to_shift, shift_to_decay
 from pumice.convert.passes import PASSES
-from pumice.convert.passes.shift_leak import decay_to_shift, shift_to_decay
 from pumice.errors import ModelError
 
 
@@ -32,12 +33,13 @@ def test_shift_leak_is_v_minus_v_shifted():
 
 def test_pass_replaces_every_lif_and_lists_decays():
     float_graph = _float_net(np.random.default_rng(0))
-    fixed, _ = PASSES["quantize"]().apply(float_graph)
-    shifted, changed = PASSES["shift_leak"]().apply(fixed)
+    fixed = PASSES["quantize"]().apply(float_graph).graph
+    result = PASSES["shift_leak"]().apply(fixed)
+    shifted, changed = result.graph, result.changed
     assert changed
     neurons = [n for _, n in shifted.neurons()]
     assert neurons and all(isinstance(n, FixedShiftLIF) for n in neurons)
-    listed = {c["layer"]: c for c in shifted.metadata["shift_leak"]}
+    listed = {c["layer"]: c for c in result.report["shift_leak"]}
     assert set(listed) == {"conv1", "pool1", "dense1"}
     assert listed["conv1"]["shifts"] == [2, 5]  # 0.25 -> 2**-2; 0.03 -> 2**-5
     assert listed["dense1"]["voltage_decay"][1] == pytest.approx(2**-3)  # 0.1 -> 0.125

@@ -18,10 +18,10 @@ from pumice.convert.ir import (
     Input,
     save_graph,
 )
-from pumice.convert.latency import pad_for_latency
+from pumice.convert.ir.windows import pad_for_lag
 from pumice.convert.mapping import map_graph
 from pumice.convert.traffic import traffic_report
-from pumice.pipeline import load_inputs
+from pumice.model_inputs import load_inputs
 
 
 def digits_model(path) -> Graph:
@@ -68,7 +68,7 @@ def test_report_command_writes_the_report_of_the_padded_run(tmp_path, capsys):
     assert code == 0
     written = json.loads((tmp_path / "r.json").read_text())
     spikes, _ = load_inputs(graph, samples=20)
-    padded = pad_for_latency(spikes)
+    padded = pad_for_lag(spikes)
     trains = {"input": padded, **emulate(graph, padded, record_spikes=True).spikes}
     hw = load_profile("loihi1")
     expected = traffic_report(graph, map_graph(graph, hw), trains, hw)

@@ -17,29 +17,16 @@ import numpy as np
 
 from pumice.convert.hardware.profile import HardwareProfile
 from pumice.convert.hardware.synapse_stats import (
-    CONV_KINDS,
-    DENSE_KINDS,
     conv_peak_sum,
     fan_in,
+    has_weight_matrix,
     significant_weight_bits,
 )
-from pumice.convert.ir import (
-    FixedConv2d,
-    FixedCubaLI,
-    FixedCubaLIF,
-    FixedDense,
-    FixedShiftLIF,
-    Graph,
-    Node,
-)
+from pumice.convert.ir import Graph, Node
+from pumice.convert.ir.recurrence import recurrent_synapse, weighted_synapses
 from pumice.convert.lava_arithmetic import sign_mode
-from pumice.convert.recurrence import RECURRENT_KINDS, recurrent_synapse, weighted_synapses
+from pumice.convert.tensor_ops import FLOAT32_EXACT
 from pumice.errors import PumiceError
-
-#: Neuron kinds with a threshold and a bias mantissa/exponent.
-_THRESHOLD_NEURONS = (FixedCubaLIF, FixedShiftLIF)
-#: Lava's Conv sums in float32, whose integers are exact up to 2**24.
-FLOAT32_EXACT = 1 << 24
 
 
 class DesignRuleError(PumiceError):
@@ -100,13 +87,19 @@ def note(*needs: str) -> Callable[[Rule], Rule]:
     return _register(NOTES, needs)
 
 
-def _nodes(graph: Graph, kinds: tuple[type, ...]) -> Iterator[tuple[str, Node]]:
-    return ((name, node) for name, node in graph.nodes.items() if isinstance(node, kinds))
+def _fixed_neurons(graph: Graph, **wanted) -> Iterator[tuple[str, Node]]:
+    """Fixed-point neuron layers whose traits equal every ``name=value`` given."""
+    for name, node in graph.neurons():
+        if node.domain == "fixed" and all(getattr(node.traits, k) == v for k, v in wanted.items()):
+            yield name, node
 
 
-def _synapses(graph: Graph, kinds: tuple[type, ...]) -> Iterator[tuple[str, Node]]:
-    """Synapse sets of ``kinds``, a recurrent layer's own as ``<layer>.recurrent``."""
-    return ((name, node) for name, node in weighted_synapses(graph) if isinstance(node, kinds))
+def _fixed_synapses(graph: Graph, connectivity: str | None = None) -> Iterator[tuple[str, Node]]:
+    """Fixed-point synapse sets (of one ``connectivity``, or all), a recurrent layer's own as
+    ``<layer>.recurrent``."""
+    for name, node in weighted_synapses(graph):
+        if node.domain == "fixed" and connectivity in (None, node.traits.connectivity):
+            yield name, node
 
 
 def _outside(
@@ -147,16 +140,16 @@ def _fed_neurons(graph: Graph) -> Iterator[tuple[str, list[tuple[Node, tuple[int
     for name, node in graph.neurons():
         synapse_name = graph.predecessor(name)
         synapse = graph.nodes[synapse_name]
-        if isinstance(synapse, DENSE_KINDS + CONV_KINDS):
+        if has_weight_matrix(synapse):
             fed = [(synapse, shapes[graph.predecessor(synapse_name)])]
-            if isinstance(node, RECURRENT_KINDS):
+            if node.traits.recurrent:
                 fed.append((recurrent_synapse(node), shapes[name]))
             yield name, fed
 
 
 def _synapse_weight_bits(node: Node, profile: HardwareProfile) -> int:
     """Weight bits each synapse of a fixed layer keeps (a conv keeps the profile's all)."""
-    if isinstance(node, FixedDense):
+    if node.traits.connectivity == "dense":
         return min(int(node.num_weight_bits), profile.weight_bits)
     return profile.weight_bits
 
@@ -165,7 +158,7 @@ def _synapse_weight_bits(node: Node, profile: HardwareProfile) -> int:
 def weight_exp_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """A synapse layer's weight exponent lies in the profile's range."""
     found = []
-    for name, node in _synapses(graph, (FixedDense, FixedConv2d)):
+    for name, node in _fixed_synapses(graph):
         found += _outside(
             name,
             "weight_exp",
@@ -181,7 +174,7 @@ def weight_exp_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]
 def num_weight_bits_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """A dense layer asks for between 1 and the profile's weight bits."""
     found = []
-    for name, node in _synapses(graph, (FixedDense,)):
+    for name, node in _fixed_synapses(graph, "dense"):
         found += _outside(
             name, "num_weight_bits", "num_weight_bits", node.num_weight_bits, 1, profile.weight_bits
         )
@@ -194,7 +187,7 @@ def weight_mantissas_in_range(graph: Graph, profile: HardwareProfile) -> list[Fi
     top = 1 << profile.weight_bits
     ranges = {"excitatory": (0, top - 1), "inhibitory": (1 - top, 0), "mixed": (-top, top - 1)}
     found = []
-    for name, node in _synapses(graph, (FixedDense, FixedConv2d)):
+    for name, node in _fixed_synapses(graph):
         mode = sign_mode(node.weight)
         low, high = ranges[mode]
         found += _outside(name, "weight_range", f"{mode} weight mantissas", node.weight, low, high)
@@ -205,7 +198,7 @@ def weight_mantissas_in_range(graph: Graph, profile: HardwareProfile) -> list[Fi
 def weight_mantissas_fit_bits(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Mantissas need no more significant bits than the synapse keeps (sign included)."""
     found = []
-    for name, node in _synapses(graph, (FixedDense, FixedConv2d)):
+    for name, node in _fixed_synapses(graph):
         needed = significant_weight_bits(node.weight, profile.weight_bits)
         kept = _synapse_weight_bits(node, profile)
         mode = sign_mode(node.weight)
@@ -227,7 +220,7 @@ def decays_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """``du`` and ``dv`` fit the profile's decay bits."""
     high = (1 << profile.decay_bits) - 1
     found = []
-    for name, node in _nodes(graph, (FixedCubaLIF, FixedCubaLI)):
+    for name, node in _fixed_neurons(graph, leak="multiply"):
         found += _outside(name, "decay", "du", node.du, 0, high)
         found += _outside(name, "decay", "dv", node.dv, 0, high)
     return found
@@ -238,7 +231,7 @@ def threshold_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """``vth`` fits the profile's (unsigned) threshold bits."""
     high = (1 << profile.threshold_bits) - 1
     found = []
-    for name, node in _nodes(graph, _THRESHOLD_NEURONS):
+    for name, node in _fixed_neurons(graph, threshold=True):
         found += _outside(name, "threshold", "vth", node.vth, 0, high)
     return found
 
@@ -248,7 +241,7 @@ def bias_in_range(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Bias mantissas fit the profile's signed bits; the bias exponent lies in its range."""
     half = 1 << (profile.bias_mant_bits - 1)
     found = []
-    for name, node in _nodes(graph, (*_THRESHOLD_NEURONS, FixedCubaLI)):
+    for name, node in _fixed_neurons(graph):
         found += _outside(name, "bias_mant", "bias_mant", node.bias_mant, -half, half - 1)
         found += _outside(
             name, "bias_exp", "bias_exp", node.bias_exp, profile.bias_exp_min, profile.bias_exp_max
@@ -323,7 +316,7 @@ def layers_needing_split(graph: Graph, profile: HardwareProfile) -> list[Finding
 def conv_sums_exact_in_float32(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Conv partial sums that can pass 2**24, where Lava's float32 conv stops being exact."""
     found = []
-    for name, node in _nodes(graph, (FixedConv2d,)):
+    for name, node in _fixed_synapses(graph, "conv"):
         peak = conv_peak_sum(node)
         found += _above(
             Note,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumice.convert.ir import Conv2d, Dense, FixedConv2d, FixedDense, Node
+from pumice.convert.ir import FixedConv2d, Node
 from pumice.convert.lava_arithmetic import sign_mode
 
-#: Synapse kinds with a weight array, float and fixed.
-DENSE_KINDS = (Dense, FixedDense)
-CONV_KINDS = (Conv2d, FixedConv2d)
+
+def has_weight_matrix(node: Node) -> bool:
+    """Dense and conv synapses with a weight array (not pooling, not ISI synapses)."""
+    traits = node.traits
+    return traits.role == "synapse" and traits.connectivity in ("dense", "conv") and not traits.isi
 
 
 def _valid_taps(
@@ -32,7 +34,7 @@ def max_fan_in(node: Node, input_shape: tuple[int, ...]) -> int:
 def fan_in(node: Node, input_shape: tuple[int, ...]) -> np.ndarray:
     """Nonzero synapses each output neuron of ``node`` receives, flat in C order."""
     nonzero = node.weight != 0
-    if isinstance(node, DENSE_KINDS):
+    if node.traits.connectivity == "dense":
         return nonzero.sum(axis=1)
     _, out_h, out_w = node.output_shape(input_shape)
     taps = nonzero.sum(axis=1)  # (out, kh, kw): nonzero weights over input channels

@@ -1,50 +1,50 @@
-"""What the interchange formats here cannot express: recurrent layers, per-neuron decays,
-IMSNN's node kinds (ISI synapses, ISI binners, non-spiking output layers).
+"""Which graphs an interchange format can express, from the kinds' traits.
 
-netx, ONNX (pumice's custom neuron operators) and NIR as written here hold feed-forward
-chains of neurons with one decay per layer. Exporters call :func:`refuse_inexpressible`
-first, so such a graph fails with one line naming the layer instead of losing its
-recurrent synapses or its per-neuron decays.
+A kind lists the formats whose exporter writes it (``traits.formats``); netx, ONNX and
+NIR as written here also hold one decay per layer. Exporters call
+:func:`refuse_inexpressible` first, so a graph with a kind or a value a format cannot
+hold fails with one line naming the layer instead of losing its recurrent synapses or
+its per-neuron decays.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from pumice.convert.ir import (
-    CubaLI,
-    CubaLIF,
-    FixedCubaLI,
-    Graph,
-    ISIBinner,
-    ISIConv2d,
-    ISIDense,
-)
-from pumice.convert.recurrence import RECURRENT_KINDS
+from pumice.convert.ir import NODE_KINDS, Graph, Node
 from pumice.errors import ModelError
 
-#: IMSNN's node kinds: no interchange format has them.
-_ISI_KINDS = (ISIDense, ISIConv2d, ISIBinner, CubaLI, FixedCubaLI)
+
+def _refusal(name: str, node: Node, format_name: str) -> str:
+    kind, key = type(node).__name__, format_name.lower()
+    if node.traits.recurrent:
+        return (
+            f"layer '{name}' is recurrent ({kind}); {format_name} export writes feed-forward "
+            f"layers only: keep the model as a pumice file"
+        )
+    holds_fixed = any(
+        key in k.traits.formats for k in NODE_KINDS.values() if k.traits.domain == "fixed"
+    )
+    if node.domain == "fixed" and not holds_fixed:
+        return (
+            f"node '{name}' is a fixed-point {kind}; export the float model: {format_name} "
+            f"has no fixed-point types"
+        )
+    return (
+        f"node '{name}' is of kind {kind}, which {format_name} cannot express: keep the "
+        f"model as a pumice file"
+    )
 
 
 def refuse_inexpressible(graph: Graph, format_name: str) -> None:
-    """Raise :class:`ModelError` for the first recurrent layer, per-neuron float decay or
-    IMSNN node kind."""
+    """Raise :class:`ModelError` for the first node ``format_name`` cannot express."""
+    key = format_name.lower()
     for name, node in graph.nodes.items():
-        if isinstance(node, _ISI_KINDS):
-            raise ModelError(
-                f"node '{name}' is of kind {type(node).__name__}, which {format_name} cannot "
-                f"express: keep the model as a pumice file"
-            )
-        if isinstance(node, RECURRENT_KINDS):
-            raise ModelError(
-                f"layer '{name}' is recurrent ({type(node).__name__}); {format_name} export "
-                f"writes feed-forward layers only: keep the model as a pumice file"
-            )
-        if isinstance(node, CubaLIF):
-            for field in ("current_decay", "voltage_decay"):
-                if np.size(getattr(node, field)) > 1:
-                    raise ModelError(
-                        f"layer '{name}' has a {field} per neuron; {format_name} export "
-                        f"writes one decay per layer: keep the model as a pumice file"
-                    )
+        if key not in node.traits.formats:
+            raise ModelError(_refusal(name, node, format_name))
+        for field in ("current_decay", "voltage_decay"):
+            if np.size(getattr(node, field, 0)) > 1:
+                raise ModelError(
+                    f"layer '{name}' has a {field} per neuron; {format_name} export "
+                    f"writes one decay per layer: keep the model as a pumice file"
+                )

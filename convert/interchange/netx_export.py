@@ -140,7 +140,7 @@ def export_netx(graph: Graph, path: str | os.PathLike) -> Path:
     """Write ``graph`` to ``path`` as a netx ``.net`` file and return the path."""
     refuse_inexpressible(graph, "netx")
     if graph.domain() == "float":
-        graph, _ = QuantizeToLoihi().apply(graph)
+        graph = QuantizeToLoihi().apply(graph).graph
     if graph.domain() != "fixed":
         raise ModelError(f"netx export needs a fixed or float graph, not a {graph.domain()} one")
     layers = _layers(graph)

@@ -39,8 +39,6 @@ from pumice.convert.ir import (
     IR_VERSION,
     Conv2d,
     Dense,
-    FixedConv2d,
-    FixedDense,
     Flatten,
     Graph,
     Node,
@@ -98,7 +96,7 @@ def _conv(writer: _Writer, name: str, node: Conv2d, data: str) -> onnx.NodeProto
 
 def _sum_pool(writer: _Writer, name: str, node: SumPool2d, data: str) -> onnx.NodeProto:
     channels = writer.channels(name)
-    kernel = np.full((channels, 1, *node.kernel), node.weight, dtype=np.float64)
+    kernel = node.depthwise_weight(channels)
     pool = Conv2d(kernel, stride=node.stride, padding=node.padding, groups=channels)
     onnx_node = _conv(writer, name, pool, data)
     onnx_node.metadata_props.add(key=schema.KIND_KEY, value=type(node).__name__)
@@ -145,9 +143,9 @@ def _spike_type(graph: Graph, name: str) -> int:
     """Element type of spikes leaving ``name``: what the float synapse they feed uses."""
     for user in (dst for src, dst in graph.edges if src == name):
         node = graph.nodes[user]
-        if isinstance(node, Flatten):
+        if node.traits.role == "reshape":
             return _spike_type(graph, user)
-        if isinstance(node, Dense | Conv2d | SumPool2d):
+        if node.is_synapse and node.domain == "float":
             return _elem_type(graph, user)
     return onnx.TensorProto.FLOAT
 
@@ -155,13 +153,14 @@ def _spike_type(graph: Graph, name: str) -> int:
 def _elem_type(graph: Graph, name: str) -> int:
     """Element type of the tensor ``name``: set by its synapse, else by what it feeds."""
     node = graph.nodes[name]
-    if isinstance(node, FixedDense | FixedConv2d):
+    traits = node.traits
+    if traits.role == "synapse" and traits.domain == "fixed":
         return onnx.TensorProto.INT64
-    if isinstance(node, Dense | Conv2d):
-        return helper.np_dtype_to_tensor_dtype(node.weight.dtype)
-    if isinstance(node, SumPool2d):
+    if traits.role == "synapse" and traits.connectivity == "pool":
         return onnx.TensorProto.DOUBLE
-    if isinstance(node, Flatten):
+    if traits.role == "synapse":
+        return helper.np_dtype_to_tensor_dtype(node.weight.dtype)
+    if traits.role == "reshape":
         return _elem_type(graph, graph.predecessor(name))
     return _spike_type(graph, name)
 

@@ -27,12 +27,7 @@ from pumice.convert.ir import (
     IR_VERSION,
     NODE_KINDS,
     Conv2d,
-    CubaLIF,
     Dense,
-    FixedConv2d,
-    FixedCubaLIF,
-    FixedDense,
-    FixedShiftLIF,
     Flatten,
     Graph,
     Input,
@@ -182,36 +177,9 @@ _READERS: dict[tuple[str, str], Callable] = {
 SUPPORTED = sorted(f"{d}.{op}" if d else op for d, op in _READERS) + ["Constant"]
 
 
-def _dense_fits(node, shape) -> bool:
-    return node.weight.ndim == 2 and shape == (node.weight.shape[1],)
-
-
-def _conv_fits(node, shape) -> bool:
-    weight = node.weight
-    return weight.ndim == 4 and len(shape) == 3 and weight.shape[1] * node.groups == shape[0]
-
-
-def _neuron_fits(node, shape) -> bool:
-    return tuple(node.shape) == shape
-
-
-#: IR kind -> whether a node of it fits an input of a given per-sample shape.
-_FITS: dict[type[Node], Callable[[Node, tuple[int, ...]], bool]] = {
-    Dense: _dense_fits,
-    FixedDense: _dense_fits,
-    Conv2d: _conv_fits,
-    FixedConv2d: _conv_fits,
-    SumPool2d: lambda node, shape: len(shape) == 3,
-    Flatten: lambda node, shape: True,
-    CubaLIF: _neuron_fits,
-    FixedCubaLIF: _neuron_fits,
-    FixedShiftLIF: _neuron_fits,
-}
-
-
 def _output_shape(reader: _Reader, onnx_node: onnx.NodeProto, node: Node, shape) -> tuple:
     """``node``'s per-sample output shape; refuses one whose parameters do not fit ``shape``."""
-    if not _FITS[type(node)](node, shape) or min(node.output_shape(shape), default=1) < 1:
+    if node.input_problem(shape) is not None or min(node.output_shape(shape), default=1) < 1:
         raise reader.error(onnx_node, f"does not fit its input of shape {shape}")
     return node.output_shape(shape)
 

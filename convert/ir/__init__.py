@@ -1,59 +1,53 @@
-"""The IR: a small typed graph with no torch and no Lava in it."""
+"""The IR: a small typed graph with no torch and no Lava in it.
+
+Importing this package registers every node kind (:data:`NODE_KINDS`).
+"""
 
 from pumice.convert.ir.graph import IR_VERSION, Graph
-from pumice.convert.ir.nodes import (
-    FIXED_KINDS,
-    FLOAT_KINDS,
-    NO_LEAK,
-    NODE_KINDS,
-    Conv2d,
-    CubaLI,
+from pumice.convert.ir.isi import ISIBinner, ISIConv2d, ISIDense
+from pumice.convert.ir.lif import (
     CubaLIF,
-    Dense,
-    FixedConv2d,
-    FixedCubaLI,
     FixedCubaLIF,
-    FixedDense,
     FixedRecurrentCubaLIF,
     FixedRecurrentShiftLIF,
     FixedShiftLIF,
-    Flatten,
-    Input,
-    ISIBinner,
-    ISIConv2d,
-    ISIDense,
-    Node,
     RecurrentCubaLIF,
-    SumPool2d,
 )
+from pumice.convert.ir.node import FORMATS, NODE_KINDS, Node, Traits, kinds_with, register
+from pumice.convert.ir.readout import CubaLI, FixedCubaLI
+from pumice.convert.ir.run_result import RunResult
 from pumice.convert.ir.serialize import load_graph, save_graph
+from pumice.convert.ir.structural import Flatten, Input
+from pumice.convert.ir.synapses import Conv2d, Dense, FixedConv2d, FixedDense, SumPool2d
 
 __all__ = [
-    "FIXED_KINDS",
-    "FLOAT_KINDS",
+    "FORMATS",
     "IR_VERSION",
     "NODE_KINDS",
     "Conv2d",
+    "CubaLI",
     "CubaLIF",
     "Dense",
     "FixedConv2d",
+    "FixedCubaLI",
     "FixedCubaLIF",
     "FixedDense",
+    "FixedRecurrentCubaLIF",
+    "FixedRecurrentShiftLIF",
     "FixedShiftLIF",
     "Flatten",
     "Graph",
-    "Input",
-    "NO_LEAK",
-    "Node",
-    "SumPool2d",
-    "CubaLI",
-    "FixedCubaLI",
-    "FixedRecurrentCubaLIF",
-    "FixedRecurrentShiftLIF",
     "ISIBinner",
     "ISIConv2d",
     "ISIDense",
+    "Input",
+    "Node",
     "RecurrentCubaLIF",
+    "RunResult",
+    "SumPool2d",
+    "Traits",
+    "kinds_with",
     "load_graph",
+    "register",
     "save_graph",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from pumice.convert.ir.nodes import Input, Node
+from pumice.convert.ir.node import Node
+from pumice.convert.ir.structural import Input
 from pumice.errors import ModelError
 
 #: Version of the IR; written into every file and checked on load.
@@ -28,6 +29,7 @@ class Graph:
     metadata: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.metadata = dict(self.metadata)  # a graph never shares its metadata with another
         self.validate()
 
     def validate(self) -> None:
@@ -57,13 +59,20 @@ class Graph:
         return next(src for src, dst in self.edges if dst == name)
 
     def shapes(self) -> dict[str, tuple[int, ...]]:
-        """Per-sample, per-step output shape of every node."""
+        """Per-sample, per-step output shape of every node.
+
+        Raises :class:`ModelError` for the first node whose input does not fit it.
+        """
         shapes: dict[str, tuple[int, ...]] = {}
         for name, node in self.nodes.items():
             if name == self.input:
                 shapes[name] = tuple(node.shape)
-            else:
-                shapes[name] = node.output_shape(shapes[self.predecessor(name)])
+                continue
+            fed = shapes[self.predecessor(name)]
+            problem = node.input_problem(fed)
+            if problem is not None:
+                raise ModelError(f"layer '{name}' ({type(node).__name__}) {problem}")
+            shapes[name] = tuple(node.output_shape(fed))
         return shapes
 
     def neurons(self) -> Iterator[tuple[str, Node]]:

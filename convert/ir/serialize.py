@@ -16,7 +16,7 @@ import numpy as np
 
 from pumice.atomic import atomic_open
 from pumice.convert.ir.graph import IR_VERSION, Graph
-from pumice.convert.ir.nodes import NODE_KINDS, Node
+from pumice.convert.ir.node import NODE_KINDS, Node
 from pumice.errors import ModelError
 
 #: Name written into every file so a foreign ``.npz`` is recognised as such.

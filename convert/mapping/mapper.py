@@ -37,7 +37,7 @@ import dataclasses
 import numpy as np
 
 from pumice.convert.hardware import HardwareProfile
-from pumice.convert.ir import FixedDense, Graph
+from pumice.convert.ir import Graph
 from pumice.convert.mapping.core_map import RESOURCES, Core, Mapping, Segment, neuron_order
 from pumice.convert.mapping.errors import NeuronTooLargeError
 from pumice.convert.mapping.placement import chip_mesh, place
@@ -107,7 +107,7 @@ class _OpenCore:
 
 
 def _weight_bits(synapses: LayerSynapses, profile: HardwareProfile) -> int:
-    if isinstance(synapses.node, FixedDense):
+    if synapses.node.traits.connectivity == "dense":
         return min(int(synapses.node.num_weight_bits), profile.weight_bits)
     return profile.weight_bits
 

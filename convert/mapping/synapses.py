@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
-from pumice.convert.ir import FixedConv2d, FixedDense, Flatten, Graph, Input, ISIBinner
+from pumice.convert.ir import FixedConv2d, FixedDense, Graph
+from pumice.convert.ir.recurrence import recurrent_synapse
 from pumice.convert.mapping.errors import MappingError
-from pumice.convert.recurrence import RECURRENT_KINDS, recurrent_synapse
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -63,7 +63,7 @@ class LayerSynapses:
     @property
     def dense_storage(self) -> bool:
         """True for a dense weight matrix: an axon stores a weight for every neuron it feeds."""
-        return isinstance(self.node, FixedDense) and not self.node.sparse
+        return self.node.traits.connectivity == "dense" and not self.node.sparse
 
     def fan_out(self) -> np.ndarray:
         """Present synapses leaving each presynaptic neuron."""
@@ -94,7 +94,7 @@ def _conv_pairs(
 
 def _source(graph: Graph, name: str) -> str:
     """The Input node or neuron layer behind ``name``, looking through ``Flatten``."""
-    while isinstance(graph.nodes[name], Flatten):
+    while graph.nodes[name].traits.role == "reshape":
         name = graph.predecessor(name)
     return name
 
@@ -110,15 +110,15 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
     for name, neuron in graph.neurons():
         synapse_name = graph.predecessor(name)
         node = graph.nodes[synapse_name]
-        if not isinstance(node, (FixedDense, FixedConv2d)):
+        if not (node.is_synapse and node.domain == "fixed" and not node.traits.isi):
             raise MappingError(
                 f"layer '{name}' is fed by '{synapse_name}' of kind {type(node).__name__}; "
                 f"only fixed-point Dense/Conv synapses map onto cores: convert the model first"
             )
         feed = graph.predecessor(synapse_name)
-        binner = feed if isinstance(graph.nodes[feed], ISIBinner) else None
+        binner = feed if graph.nodes[feed].traits.role == "router" else None
         source = _source(graph, graph.predecessor(feed) if binner else feed)
-        if not (isinstance(graph.nodes[source], Input) or graph.nodes[source].is_neuron):
+        if graph.nodes[source].traits.role not in ("input", "neuron"):
             raise MappingError(
                 f"layer '{name}': synapse '{synapse_name}' is fed by '{source}', which is "
                 f"neither the input nor a neuron layer"
@@ -131,7 +131,7 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
                 "bins": graph.nodes[binner].num_bins,
                 "plane": math.prod(in_shape[1:]),
             }
-        if isinstance(node, FixedConv2d):
+        if node.traits.connectivity == "conv":
             pre, post = _conv_pairs(node, in_shape, shapes[synapse_name])
         else:
             pre, post = _dense_pairs(node.weight)
@@ -147,7 +147,7 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
                 **binned,
             )
         )
-        if isinstance(neuron, RECURRENT_KINDS):
+        if neuron.traits.recurrent:
             own = recurrent_synapse(neuron)
             pre, post = _dense_pairs(own.weight)
             n = math.prod(shapes[name])

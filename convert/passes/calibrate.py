@@ -8,8 +8,8 @@ equals the one whose layer spike counts come closest to the float layer's (agree
 comes first so that a step that silences a layer, whose count error can be small when
 the float layer fires sparsely, is not chosen). For a non-spiking layer (a potential
 readout) the second score is the error of its answer ``v`` instead of a spike count. The
-result is the fixed-point graph; its metadata lists the chosen steps and both scores of
-each candidate.
+result is the fixed-point graph; its report is the quantiser's, plus both scores of each
+candidate step (``quantization.calibration``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.emulator import Emulation, emulate
-from pumice.convert.ir import Graph
-from pumice.convert.latency import layer_windows, pad_for_latency
-from pumice.convert.lava_arithmetic import ALIGN_SHIFT
-from pumice.convert.passes import register_pass
+from pumice.convert.emulator import emulate_window
+from pumice.convert.ir import Graph, RunResult
+from pumice.convert.ir.fixed_point import ALIGN_SHIFT
+from pumice.convert.ir.recurrence import recurrent_layer
 from pumice.convert.passes.quantize import (
     SLAYER_SCALE,
     SLAYER_STEP,
@@ -30,15 +29,14 @@ from pumice.convert.passes.quantize import (
     float_synapse_weights,
     max_abs_step,
 )
-from pumice.convert.recurrence import recurrent_layer
-from pumice.convert.semantics import NON_SPIKING
+from pumice.convert.passes.registry import PassResult, register_pass
 from pumice.errors import ModelError
 
 
 def _error_key(graph: Graph, synapse: str) -> str:
     """The name of a synapse's second score: its neuron's count or potential error."""
     neuron = graph.nodes[_neuron_after(graph, synapse)]
-    return "mean_abs_potential_error" if isinstance(neuron, NON_SPIKING) else "mean_abs_count_error"
+    return "mean_abs_count_error" if neuron.traits.spiking else "mean_abs_potential_error"
 
 
 def _neuron_after(graph: Graph, synapse: str) -> str:
@@ -69,12 +67,10 @@ class CalibrateQuantize:
     #: Neuron leak of the result, as :class:`QuantizeToLoihi`'s ``leak``.
     leak: str = "multiply"
 
-    def _run(self, graph: Graph):
-        steps = self.spikes.shape[-1]
-        padded = pad_for_latency(self.spikes)
-        return emulate(graph, padded, windows=layer_windows(graph, steps))
+    def _run(self, graph: Graph) -> RunResult:
+        return emulate_window(graph, self.spikes)
 
-    def _layer_error(self, run: Emulation, reference: Emulation, neuron: str) -> float:
+    def _layer_error(self, run: RunResult, reference: RunResult, neuron: str) -> float:
         """Mean absolute spike-count error of ``neuron``; for a non-spiking layer, the mean
         absolute error of its answer ``v`` (fixed ``v`` scaled back to threshold units)."""
         if neuron in (reference.potentials or {}):
@@ -82,7 +78,7 @@ class CalibrateQuantize:
             return float(np.abs(fixed - reference.potentials[neuron]).mean())
         return float(np.abs(run.counts[neuron] - reference.counts[neuron]).mean())
 
-    def apply(self, graph: Graph) -> tuple[Graph, bool]:
+    def apply(self, graph: Graph) -> PassResult:
         reference_run = self._run(graph)
         reference_predictions = reference_run.predictions(graph.output)
         base = QuantizeToLoihi(scale=self.scale, weight_bits=self.weight_bits, leak=self.leak)
@@ -97,13 +93,13 @@ class CalibrateQuantize:
             scores = {}
             for step in sorted(options, reverse=True):
                 trial = dataclasses.replace(base, steps={**chosen, name: step})
-                run = self._run(trial.apply(graph)[0])
+                run = self._run(trial.apply(graph).graph)
                 agreement = float((run.predictions(graph.output) == reference_predictions).mean())
                 scores[step] = (agreement, self._layer_error(run, reference_run, neuron))
             chosen[name] = max(scores, key=lambda step: (scores[step][0], -scores[step][1]))
             search[name] = scores
-        fixed, changed = dataclasses.replace(base, steps=chosen).apply(graph)
-        fixed.metadata["quantization"]["calibration"] = {
+        result = dataclasses.replace(base, steps=chosen).apply(graph)
+        result.report["quantization"]["calibration"] = {
             "samples": int(len(self.spikes)),
             "per_step": {
                 name: {
@@ -113,4 +109,4 @@ class CalibrateQuantize:
                 for name, scores in search.items()
             },
         }
-        return fixed, changed
+        return result

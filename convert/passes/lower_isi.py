@@ -17,9 +17,9 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir import Conv2d, Dense, Graph, ISIBinner, ISIDense
-from pumice.convert.isi import ISI_SYNAPSES, binned_weight, check_input_shape, largest_isi
-from pumice.convert.passes import register_pass
+from pumice.convert.intervals import binned_weight, largest_isi
+from pumice.convert.ir import Conv2d, Dense, Graph, ISIBinner
+from pumice.convert.passes.registry import PassResult, register_pass
 from pumice.errors import ModelError
 
 
@@ -40,7 +40,11 @@ def keep_bins(weight: np.ndarray, num_bins: int, kept: int) -> np.ndarray:
 @register_pass
 @dataclasses.dataclass
 class LowerISI:
-    """ISI synapses -> ISI binner + standard synapse (the float graph stays float)."""
+    """ISI synapses -> ISI binner + standard synapse (the float graph stays float).
+
+    Its report (``isi_lowering``) gives per lowered synapse its kind, bins, largest ISI
+    and synapse counts before and after.
+    """
 
     name = "lower_isi"
 
@@ -53,25 +57,24 @@ class LowerISI:
         if not np.isfinite(self.tolerance) or self.tolerance < 0:
             raise ModelError(f"ISI bin tolerance must be a number >= 0, got {self.tolerance}")
 
-    def apply(self, graph: Graph) -> tuple[Graph, bool]:
-        synapses = [name for name, node in graph.nodes.items() if isinstance(node, ISI_SYNAPSES)]
+    def apply(self, graph: Graph) -> PassResult:
+        synapses = [name for name, node in graph.nodes.items() if node.traits.isi]
         if not synapses:
-            return graph, False
+            return PassResult(graph, False)
         largest = largest_isi(graph, self.max_isi)
-        shapes = graph.shapes()
+        graph.shapes()  # every ISI synapse fits its input
         nodes, edges, report = {}, list(graph.edges), {}
         for name, node in graph.nodes.items():
             if name not in synapses:
                 nodes[name] = node
                 continue
-            check_input_shape(name, node, shapes[graph.predecessor(name)])
             binner = f"{name}_isi_bins"
             if binner in graph.nodes:
                 raise ModelError(f"cannot lower '{name}': the graph already has a node '{binner}'")
             weight = binned_weight(node, largest)
             kept = _bins_needed(weight, largest, self.tolerance)
             weight = keep_bins(weight, largest, kept)
-            if isinstance(node, ISIDense):
+            if node.traits.connectivity == "dense":
                 synapse = Dense(weight)
             else:
                 synapse = Conv2d(weight, stride=node.stride, padding=node.padding)
@@ -86,10 +89,5 @@ class LowerISI:
                 "synapses_before": int(np.count_nonzero(node.height)),
                 "synapses_after": int(np.count_nonzero(weight)),
             }
-        lowered = dataclasses.replace(
-            graph,
-            nodes=nodes,
-            edges=edges,
-            metadata={**graph.metadata, "isi_lowering": report},
-        )
-        return lowered, True
+        lowered = dataclasses.replace(graph, nodes=nodes, edges=edges)
+        return PassResult(lowered, True, {"isi_lowering": report})

@@ -13,17 +13,16 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir import Conv2d, Dense, FixedConv2d, FixedDense, Graph
-from pumice.convert.passes import register_pass
-from pumice.convert.recurrence import (
-    RECURRENT_KINDS,
-    recurrent_name,
-    recurrent_synapse,
-    with_recurrent_synapse,
-)
+from pumice.convert.ir import Graph, Node
+from pumice.convert.ir.recurrence import recurrent_name, recurrent_synapse, with_recurrent_synapse
+from pumice.convert.passes.registry import PassResult, register_pass
 from pumice.errors import PumiceError
 
-_PRUNABLE = (Dense, FixedDense, Conv2d, FixedConv2d)
+
+def _prunable(node: Node) -> bool:
+    """Dense and conv synapses with a weight array (not pooling, not ISI synapses)."""
+    traits = node.traits
+    return traits.role == "synapse" and traits.connectivity in ("dense", "conv") and not traits.isi
 
 
 def magnitude_mask(weight: np.ndarray, sparsity: float | None, threshold: float | None):
@@ -62,21 +61,20 @@ class PruneMagnitude:
         mask = magnitude_mask(node.weight, self.sparsity, self.threshold)
         weight = np.where(mask, node.weight, 0).astype(node.weight.dtype)
         changes = {"weight": weight}
-        if isinstance(node, Dense | FixedDense):
+        if node.traits.connectivity == "dense":
             changes["sparse"] = True
         return dataclasses.replace(node, **changes), float(
             1.0 - np.count_nonzero(weight) / weight.size
         )
 
-    def apply(self, graph: Graph) -> tuple[Graph, bool]:
+    def apply(self, graph: Graph) -> PassResult:
         nodes, pruned = {}, {}
         for name, node in graph.nodes.items():
-            if isinstance(node, _PRUNABLE):
+            if _prunable(node):
                 node, pruned[name] = self._prune(node)
-            if isinstance(node, RECURRENT_KINDS):
+            if node.traits.recurrent:
                 synapse, pruned[recurrent_name(name)] = self._prune(recurrent_synapse(node))
                 node = with_recurrent_synapse(node, synapse)
             nodes[name] = node
         result = dataclasses.replace(graph, nodes=nodes)
-        result.metadata = {**graph.metadata, "pruning": {"sparsity": pruned}}
-        return result, bool(pruned)
+        return PassResult(result, bool(pruned), {"pruning": {"sparsity": pruned}})

@@ -1,108 +1,42 @@
-"""Round every decay to a power of two so leaks become right shifts (BPSR's post-training step).
+"""The ``shift_leak`` pass: every multiplier-leak LIF of a fixed graph becomes a shift leak.
 
-A decay fraction ``d`` becomes the shift ``m = round(-log2 d)`` (``d = 0``: no leak), and
-the neuron becomes a :class:`~pumice.convert.ir.FixedShiftLIF` computing
-``v - (v >> m)`` (a recurrent one a :class:`~pumice.convert.ir.FixedRecurrentShiftLIF`).
-Decays may be per neuron, so are the shifts. The pass works on fixed-point graphs
-(quantise first); per-neuron float decays, which no Lava ``LIF`` holds, are shifted while
-quantising (``QuantizeToLoihi(leak="shift")``). The graph's metadata lists every decay
-that changed.
+See :mod:`pumice.convert.leak_shifts` for how decays become shifts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
-from pumice.convert.ir import (
-    NO_LEAK,
-    FixedCubaLIF,
-    FixedRecurrentShiftLIF,
-    FixedShiftLIF,
-    Graph,
-)
-from pumice.convert.passes import register_pass
+from pumice.convert.ir import Graph
+from pumice.convert.ir.fixed_point import DECAY_ONE
+from pumice.convert.leak_shifts import shift_neuron
+from pumice.convert.passes.registry import PassResult, register_pass
 from pumice.errors import ModelError
-
-_DECAY_ONE = 1 << 12
-
-
-def decay_to_shift(decay: float) -> int:
-    """The shift whose leak ``2**-shift`` is nearest to ``decay`` in log scale."""
-    return int(decays_to_shifts(decay))
-
-
-def decays_to_shifts(decay: float | np.ndarray) -> np.ndarray:
-    """:func:`decay_to_shift` of every element (a per-neuron array or a scalar)."""
-    decay = np.asarray(decay, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        shift = np.clip(np.round(-np.log2(np.maximum(decay, 0.0))), 0, NO_LEAK - 1)
-    return np.where(decay <= 0, NO_LEAK, shift).astype(np.int64)
-
-
-def shift_to_decay(shift: int) -> float:
-    """The leak fraction a shift stands for (0 for :data:`NO_LEAK`)."""
-    return 0.0 if shift >= NO_LEAK else 2.0**-shift
-
-
-def _listed(values: np.ndarray):
-    """One number when every neuron shares it, else the per-neuron list (for reports)."""
-    values = np.asarray(values)
-    if values.size and np.all(values == values.flat[0]):
-        return values.flat[0].item()
-    return values.tolist()
-
-
-def shift_neuron(
-    name: str, current_decay, voltage_decay, **fields
-) -> tuple[FixedShiftLIF | FixedRecurrentShiftLIF, dict]:
-    """A shift-leak neuron for decay fractions (scalars or per neuron) and its report entry.
-
-    ``fields`` are the new node's other fields (``shape``, ``vth``, bias, and the
-    recurrent ones for a recurrent layer, which then becomes a
-    :class:`FixedRecurrentShiftLIF`).
-    """
-    shift_u, shift_v = decays_to_shifts(current_decay), decays_to_shifts(voltage_decay)
-    kind = FixedRecurrentShiftLIF if "recurrent_weight" in fields else FixedShiftLIF
-    node = kind(shift_u=shift_u, shift_v=shift_v, **fields)
-    rounded = np.vectorize(shift_to_decay, otypes=[np.float64])
-    change = {
-        "layer": name,
-        "current_decay": [_listed(current_decay), _listed(rounded(shift_u))],
-        "voltage_decay": [_listed(voltage_decay), _listed(rounded(shift_v))],
-        "shifts": [_listed(shift_u), _listed(shift_v)],
-    }
-    return node, change
 
 
 @register_pass
 @dataclasses.dataclass
 class ShiftLeak:
     """FixedCubaLIF -> FixedShiftLIF (recurrent kinds: FixedRecurrentShiftLIF), decays
-    rounded to powers of two."""
+    rounded to powers of two. Its report lists every layer whose decays changed."""
 
     name = "shift_leak"
 
-    def apply(self, graph: Graph) -> tuple[Graph, bool]:
+    def apply(self, graph: Graph) -> PassResult:
         if graph.domain() != "fixed":
             raise ModelError("the shift-leak pass works on fixed-point graphs: quantise first")
         nodes, changed = {}, []
         for name, node in graph.nodes.items():
-            if isinstance(node, FixedCubaLIF):
+            traits = node.traits
+            if traits.role == "neuron" and traits.spiking and traits.leak == "multiply":
                 fields = {
                     f.name: getattr(node, f.name)
                     for f in dataclasses.fields(node)
                     if f.name not in ("du", "dv")
                 }
-                current, voltage = (node.du + 1) / _DECAY_ONE, node.dv / _DECAY_ONE
+                current, voltage = (node.du + 1) / DECAY_ONE, node.dv / DECAY_ONE
                 node, change = shift_neuron(name, current, voltage, **fields)
                 changed.append(change)
             nodes[name] = node
         result = dataclasses.replace(graph, nodes=nodes)
-        # quantising with a shift leak lists its layers first
-        result.metadata = {
-            **graph.metadata,
-            "shift_leak": [*graph.metadata.get("shift_leak", []), *changed],
-        }
-        return result, bool(changed)
+        return PassResult(result, bool(changed), {"shift_leak": changed})

@@ -13,9 +13,9 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir import FixedConv2d, FixedDense, Graph, ISIBinner
-from pumice.convert.passes import register_pass
+from pumice.convert.ir import Graph, ISIBinner
 from pumice.convert.passes.lower_isi import keep_bins
+from pumice.convert.passes.registry import PassResult, register_pass
 
 
 def _bins_used(weight: np.ndarray, num_bins: int) -> int:
@@ -28,17 +28,20 @@ def _bins_used(weight: np.ndarray, num_bins: int) -> int:
 @register_pass
 @dataclasses.dataclass
 class TrimISIBins:
-    """Fixed-point binner + synapse pairs keep only the bins some weight uses."""
+    """Fixed-point binner + synapse pairs keep only the bins some weight uses.
+
+    Its report (``isi_trimming``) gives each trimmed synapse's bins before and after.
+    """
 
     name = "trim_isi_bins"
 
-    def apply(self, graph: Graph) -> tuple[Graph, bool]:
+    def apply(self, graph: Graph) -> PassResult:
         nodes = dict(graph.nodes)
         trimmed = {}
         for src, dst in graph.edges:
             binner, synapse = nodes[src], nodes[dst]
-            if not isinstance(binner, ISIBinner) or not isinstance(
-                synapse, FixedDense | FixedConv2d
+            if type(binner) is not ISIBinner or not (
+                synapse.is_synapse and synapse.domain == "fixed"
             ):
                 continue
             used = _bins_used(synapse.weight, binner.num_bins)
@@ -49,6 +52,6 @@ class TrimISIBins:
             nodes[dst] = dataclasses.replace(synapse, weight=weight)
             trimmed[dst] = {"bins_before": binner.num_bins, "bins_after": used}
         if not trimmed:
-            return graph, False
-        metadata = {**graph.metadata, "isi_trimming": trimmed}
-        return dataclasses.replace(graph, nodes=nodes, metadata=metadata), True
+            return PassResult(graph, False)
+        trimmed_graph = dataclasses.replace(graph, nodes=nodes)
+        return PassResult(trimmed_graph, True, {"isi_trimming": trimmed})

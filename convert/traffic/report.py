@@ -35,10 +35,10 @@ from scipy.sparse import csr_matrix, issparse
 
 from pumice.convert.event_ops import conv_events, dense_events
 from pumice.convert.hardware import HardwareProfile
-from pumice.convert.ir import FixedConv2d, Graph
-from pumice.convert.isi import Binned, intervals
+from pumice.convert.intervals import Binned, intervals
+from pumice.convert.ir import Graph
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
-from pumice.convert.tensor_ops import conv2d, delay_one_step, dense
+from pumice.convert.tensor_ops import FLOAT32_EXACT, conv2d, delay_one_step, dense
 from pumice.convert.traffic.energy import energy_breakdown
 from pumice.errors import PumiceError
 
@@ -140,7 +140,7 @@ def _count(spikes, matrix: np.ndarray) -> np.ndarray:
     counts, exactly."""
     if issparse(spikes):
         return np.asarray(spikes @ matrix.astype(np.int64))
-    exact32 = matrix.sum(axis=0).max(initial=0) < (1 << 24)
+    exact32 = matrix.sum(axis=0).max(initial=0) < FLOAT32_EXACT
     dtype = np.float32 if exact32 else np.float64
     return np.rint(spikes.astype(dtype) @ matrix.astype(dtype)).astype(np.int64)
 
@@ -165,10 +165,11 @@ def _binned_rows(binned: Binned) -> csr_matrix:
 def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray | Binned) -> np.ndarray:
     """Present synapses each neuron receives a spike on, per step: (samples, neurons, steps)."""
     node = synapses.node
+    conv = node.traits.connectivity == "conv"
     present = (node.weight != 0).astype(np.int64)
     if isinstance(source_train, Binned):
         samples, steps = source_train.intervals.shape[0], source_train.intervals.shape[-1]
-        if isinstance(node, FixedConv2d) and node.groups == 1:
+        if conv and node.groups == 1:
             height, width = source_train.intervals.shape[2:4]
             events = conv_events(
                 present,
@@ -181,12 +182,12 @@ def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray | Binned)
                 node.dilation,
             )
             return events.reshape(samples, synapses.n_post, -1)
-        if not isinstance(node, FixedConv2d):
+        if not conv:
             sample, line, step = source_train.events()
             events = dense_events(present, samples, steps, sample, line, step)
             return events.reshape(samples, synapses.n_post, -1)
         source_train = source_train.dense()
-    if isinstance(node, FixedConv2d):
+    if conv:
         events = conv2d(
             present, source_train, node.stride, node.padding, node.dilation, node.groups
         )

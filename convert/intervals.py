@@ -1,10 +1,10 @@
-"""Inter-spike intervals, the ISI Gaussian and ISI binning (IMSNN, NOTES.md section 1).
+"""Inter-spike intervals, the ISI Gaussian and ISI binning (IMSNN: Adams et al.).
 
 One convention everywhere (see :class:`pumice.convert.ir.ISIDense`): every presynaptic
 neuron's last spike time starts at 0, a spike at run step ``n`` (0-based) has the interval
 ``n + 1 - last`` and sets ``last = n + 1``; a first spike at step ``n`` has ISI ``n + 1``.
 So a run of ``R`` steps holds ISIs from 1 to ``R``, and a model trained on ``T`` steps runs
-``T + LAG`` steps (:mod:`pumice.convert.latency`).
+``T + LAG`` steps (:mod:`pumice.convert.ir.windows`).
 
 A binner (:class:`pumice.convert.ir.ISIBinner` with ``K`` bins) routes a spike of input
 ``c`` with ISI ``k <= K`` to line ``c * K + k - 1`` of its first axis and drops longer ISIs.
@@ -17,11 +17,8 @@ import dataclasses
 import numpy as np
 
 from pumice.convert.ir import Graph, ISIConv2d, ISIDense
-from pumice.convert.latency import LAG
+from pumice.convert.ir.windows import LAG
 from pumice.errors import ModelError
-
-#: The ISI-modulated synapse kinds.
-ISI_SYNAPSES = (ISIDense, ISIConv2d)
 
 
 def intervals(spikes: np.ndarray) -> np.ndarray:
@@ -49,7 +46,7 @@ def binned_weight(node: ISIDense | ISIConv2d, num_bins: int) -> np.ndarray:
     isi = np.arange(1, num_bins + 1, dtype=np.float64)
     profile = gaussian(isi, node.mean[..., None], node.width[..., None])  # (out, in, K)
     height = np.asarray(node.height, dtype=np.float64)
-    if isinstance(node, ISIDense):
+    if node.traits.connectivity == "dense":
         return (height[:, :, None] * profile).reshape(height.shape[0], -1)
     out, channels, kh, kw = height.shape
     weight = height[:, :, None, :, :] * profile[:, :, :, None, None]
@@ -89,7 +86,7 @@ def largest_isi(graph: Graph, max_isi: int | None = None) -> int:
     if max_isi is None:
         steps = graph.metadata.get("steps")
         if steps is None:
-            names = [n for n, node in graph.nodes.items() if isinstance(node, ISI_SYNAPSES)]
+            names = [n for n, node in graph.nodes.items() if node.traits.isi]
             raise ModelError(
                 f"ISI synapses ({', '.join(names)}) need the largest ISI to bin, but the model "
                 f"records no time steps T (metadata 'steps'): give max_isi (T + {LAG} for a "
@@ -99,14 +96,3 @@ def largest_isi(graph: Graph, max_isi: int | None = None) -> int:
     if isinstance(max_isi, bool) or not isinstance(max_isi, int | np.integer) or max_isi < 1:
         raise ModelError(f"the largest ISI must be a positive integer, got {max_isi!r}")
     return int(max_isi)
-
-
-def check_input_shape(name: str, node: ISIDense | ISIConv2d, input_shape: tuple[int, ...]) -> None:
-    """Raise :class:`ModelError` unless ``node`` fits its input of ``input_shape``."""
-    expected = 1 if isinstance(node, ISIDense) else 3
-    fed = input_shape[0] if input_shape else None
-    if len(input_shape) != expected or fed != node.height.shape[1]:
-        raise ModelError(
-            f"layer '{name}': {type(node).__name__} with {node.height.shape[1]} inputs "
-            f"(height {node.height.shape}) is fed a map of shape {input_shape}"
-        )

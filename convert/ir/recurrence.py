@@ -1,10 +1,11 @@
 """A recurrent layer's intra-layer synapses, seen as a synapse node of their own.
 
-A recurrent neuron node holds an (n, n) weight from its own spikes back to its own input
-(a Lava ``Dense``/``Sparse`` from ``s_out`` to ``a_in``). Code that walks a graph's
-synapse sets (quantisation, pruning, sparsity and synapse counts, design rules, mapping,
-traffic) sees it as a :class:`Dense` (float) or :class:`FixedDense` (fixed) named
-``<layer>.recurrent``, whose source and target are the layer itself.
+A recurrent neuron node (traits ``recurrent``) holds an (n, n) weight from its own spikes
+back to its own input (a Lava ``Dense``/``Sparse`` from ``s_out`` to ``a_in``). Code that
+walks a graph's synapse sets (quantisation, pruning, sparsity and synapse counts, design
+rules, mapping, traffic, the Lava backend) sees it as a :class:`Dense` (float) or
+:class:`FixedDense` (fixed) named ``<layer>.recurrent``, whose source and target are the
+layer itself.
 """
 
 from __future__ import annotations
@@ -13,18 +14,10 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir import (
-    Dense,
-    FixedDense,
-    FixedRecurrentCubaLIF,
-    FixedRecurrentShiftLIF,
-    Graph,
-    Node,
-    RecurrentCubaLIF,
-)
+from pumice.convert.ir.graph import Graph
+from pumice.convert.ir.node import Node
+from pumice.convert.ir.synapses import Dense, FixedDense
 
-#: Neuron kinds with intra-layer synapses.
-RECURRENT_KINDS = (RecurrentCubaLIF, FixedRecurrentCubaLIF, FixedRecurrentShiftLIF)
 #: Appended to a layer's name to name its recurrent synapse set.
 SUFFIX = ".recurrent"
 
@@ -37,7 +30,8 @@ def recurrent_name(layer: str) -> str:
 def recurrent_layer(graph: Graph, name: str) -> str | None:
     """The recurrent layer whose synapse set ``name`` is, or None."""
     layer = name.removesuffix(SUFFIX)
-    if layer != name and isinstance(graph.nodes.get(layer), RECURRENT_KINDS):
+    node = graph.nodes.get(layer)
+    if layer != name and node is not None and node.traits.recurrent:
         return layer
     return None
 
@@ -57,7 +51,7 @@ def recurrent_synapse(node: Node) -> Dense | FixedDense:
 def recurrent_fields(synapse: Dense | FixedDense) -> dict:
     """The recurrent fields of a neuron node that stand for ``synapse``."""
     fields = {"recurrent_weight": synapse.weight, "sparse": synapse.sparse}
-    if isinstance(synapse, FixedDense):
+    if synapse.domain == "fixed":
         fields["recurrent_weight_exp"] = synapse.weight_exp
         fields["recurrent_num_weight_bits"] = synapse.num_weight_bits
     return fields
@@ -74,6 +68,6 @@ def weighted_synapses(graph: Graph) -> list[tuple[str, Node]]:
     for name, node in graph.nodes.items():
         if isinstance(getattr(node, "weight", None), np.ndarray):
             found.append((name, node))
-        if isinstance(node, RECURRENT_KINDS):
+        if node.traits.recurrent:
             found.append((recurrent_name(name), recurrent_synapse(node)))
     return found

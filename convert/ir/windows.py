@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumice.convert.ir import Graph
+from pumice.convert.ir.graph import Graph
 
 #: Steps by which every Lava layer lags SLAYER: the input synapse's buffer.
 LAG = 1
 
 
-def pad_for_latency(spikes: np.ndarray) -> np.ndarray:
+def pad_for_lag(spikes: np.ndarray) -> np.ndarray:
     """Append :data:`LAG` zero steps to spikes (samples, ..., steps)."""
     pad = np.zeros((*spikes.shape[:-1], LAG), spikes.dtype)
     return np.concatenate([spikes, pad], axis=-1)

@@ -1,0 +1,73 @@
+"""How each fixed-point (and structural) node kind becomes Lava processes: one builder per
+kind, by exact kind.
+
+A builder is ``fn(context, name, node) -> Built``. The generic loop of
+:func:`pumice.deploy.lava_network.build_lava_network` connects the predecessor's output
+port to ``Built.in_port`` and, by the node's role, files the process among the synapses,
+neurons or routers and gives a neuron its sink and monitors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+from lava.magma.core.process.process import AbstractProcess
+
+from pumice.convert.ir import Graph, Node
+
+#: Kind -> its Lava builder.
+LAVA_BUILDERS: dict[type[Node], Callable] = {}
+
+
+def lava_builder(*kinds: type[Node]) -> Callable[[Callable], Callable]:
+    """Decorator: ``fn`` builds the Lava side of nodes of ``kinds``."""
+
+    def add(fn: Callable) -> Callable:
+        for kind in kinds:
+            LAVA_BUILDERS[kind] = fn
+        return fn
+
+    return add
+
+
+@dataclasses.dataclass
+class Built:
+    """The Lava side of one IR node."""
+
+    #: The node's own process; None for a node that is only a view of a port (Flatten).
+    process: AbstractProcess | None
+    #: Where the predecessor's output connects (None for the input and port views).
+    in_port: object | None
+    #: The port the node's output leaves by.
+    out_port: object
+    #: Vars that hold state between steps: zeroed between samples.
+    state: tuple = ()
+    #: Further synapse processes the node needs, by name (a recurrent layer's own).
+    extra_synapses: dict[str, AbstractProcess] = dataclasses.field(default_factory=dict)
+    #: For each line of a vector output port, the IR's flat index of what it carries;
+    #: None when Lava's line order is the IR's (or the output is a map).
+    order: np.ndarray | None = None
+
+
+@dataclasses.dataclass
+class BuildContext:
+    """What builders may read: the graph, its shapes, the spike source, and what was built."""
+
+    graph: Graph
+    shapes: dict[str, tuple[int, ...]]
+    source: AbstractProcess
+    built: dict[str, Built] = dataclasses.field(default_factory=dict)
+
+    def fed_by(self, name: str) -> str:
+        """The node feeding ``name``."""
+        return self.graph.predecessor(name)
+
+    def input_shape(self, name: str) -> tuple[int, ...]:
+        """The IR shape of ``name``'s input (per sample and step)."""
+        return self.shapes[self.fed_by(name)]
+
+    def input_order(self, name: str) -> np.ndarray | None:
+        """:attr:`Built.order` of ``name``'s input."""
+        return self.built[self.fed_by(name)].order
