@@ -7,13 +7,14 @@ no public source gives the number, and are then ``None`` ("not known").
 from __future__ import annotations
 
 import dataclasses
+from importlib import resources
 from pathlib import Path
 
 from pumice.errors import ConfigError
 from pumice.toml_dataclass import check, from_table, read_toml
 
-#: Folder of the profiles shipped with pumice.
-PROFILES_DIR = Path(__file__).resolve().parents[2] / "hw_profiles"
+#: Folder of the profiles shipped with pumice: the package data ``pumice.hw_profiles``.
+PROFILES_DIR = Path(resources.files("pumice.hw_profiles"))
 #: Names :func:`load_profile` accepts besides a path.
 PROFILE_NAMES = tuple(sorted(path.stem for path in PROFILES_DIR.glob("*.toml")))
 
