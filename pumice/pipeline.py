@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from importlib import resources
 from pathlib import Path
 
 from pumice.atomic import atomic_write_text
@@ -13,8 +14,8 @@ from pumice.convert.model_files import read_model
 from pumice.inference import RunReport, run_graph
 from pumice.model_inputs import load_inputs
 
-#: The demo's training config, in the repository's configs/ folder.
-DEMO_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "digits_demo.toml"
+#: The demo's training config: package data ``pumice.configs`` (the repository's configs/).
+DEMO_CONFIG = Path(resources.files("pumice.configs").joinpath("digits_demo.toml"))
 #: File name of the float model that ``train`` writes into its output directory.
 MODEL_FILE = "model.pumice"
 

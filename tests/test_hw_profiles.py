@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 
 import pytest
 
 from pumice.convert.hardware import PROFILE_NAMES, ProfileError, load_profile
-from pumice.convert.hardware.profile import SIGNED_FIELDS, required_fields
+from pumice.convert.hardware.profile import SIGNED_FIELDS, profile_from_dict, required_fields
 
 
 def write_profile(path, fields: dict):
@@ -75,31 +76,50 @@ def test_missing_field_is_named_with_what_is_expected(tmp_path):
     fields = loihi1_fields()
     del fields["neurons_per_core"]
     message = _error(tmp_path, fields)
-    assert "missing field(s) neurons_per_core" in message
+    assert "missing required key 'neurons_per_core'; required keys: name," in message
     assert all(name in message for name in required_fields())
 
 
 def test_unknown_field_is_named_with_the_known_ones(tmp_path):
     message = _error(tmp_path, {**loihi1_fields(), "neurons_per_cor": 1024})
-    assert "unknown field(s) neurons_per_cor;" in message
+    assert "unknown key 'neurons_per_cor'; allowed keys: name," in message
     assert "input_axons_per_core" in message
 
 
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("cores_per_chip", "128", "is str '128'; expected a positive integer"),
-        ("cores_per_chip", 128.0, "is float 128.0; expected a positive integer"),
-        ("cores_per_chip", True, "is bool True; expected a positive integer"),
-        ("energy_synop_pj", "23.6", "is str '23.6'; expected a positive number"),
-        ("weight_exp_min", 1.5, "is float 1.5; expected an integer"),
-        ("name", 1, "is int 1; expected a string"),
-        ("neurons_per_core", 0, "is 0; expected a positive integer"),
+        ("cores_per_chip", "128", "must be an integer, got a string '128'"),
+        ("cores_per_chip", 128.0, "must be an integer, got a number 128.0"),
+        ("cores_per_chip", True, "must be an integer, got a boolean True"),
+        ("energy_synop_pj", "23.6", "must be a number, got a string '23.6'"),
+        ("weight_exp_min", 1.5, "must be an integer, got a number 1.5"),
+        ("name", 1, "must be a string, got an integer 1"),
+        ("neurons_per_core", 0, "must be > 0, got 0"),
+        ("energy_synop_pj", -1.5, "must be > 0, got -1.5"),
     ],
 )
 def test_wrong_type_or_value_names_the_field(tmp_path, field, value, expected):
     message = _error(tmp_path, {**loihi1_fields(), field: value})
-    assert f"field '{field}' {expected}" in message
+    assert f"bad.toml: {field} {expected}" in message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+nan"])
+def test_non_finite_number_is_refused(tmp_path, value):
+    fields = loihi1_fields()
+    del fields["energy_synop_pj"]
+    path = write_profile(tmp_path / "bad.toml", fields)
+    path.write_text(path.read_text() + f"energy_synop_pj = {value}\n")  # JSON has no nan
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert f"bad.toml: energy_synop_pj must be a finite number, got {value.lstrip('+')}" in str(
+        caught.value
+    )
+
+
+def test_non_finite_number_in_a_table_is_refused():
+    with pytest.raises(ProfileError, match="x.toml: energy_hop_east_west_pj must be a finite"):
+        profile_from_dict({**loihi1_fields(), "energy_hop_east_west_pj": math.inf}, "x.toml")
 
 
 def test_integer_energy_is_accepted_as_a_float(tmp_path):
@@ -110,16 +130,21 @@ def test_integer_energy_is_accepted_as_a_float(tmp_path):
 
 def test_range_bounds_must_be_ordered_and_paired(tmp_path):
     message = _error(tmp_path, {**loihi1_fields(), "weight_exp_min": 8})
-    assert "weight_exp_min = 8 > weight_exp_max = 7" in message
+    assert "bad.toml: weight_exp_min must be <= weight_exp_max (7), got 8" in message
     fields = loihi1_fields()
     del fields["weight_exp_max"]
-    assert "give both weight_exp_min and weight_exp_max" in _error(tmp_path, fields)
+    message = _error(tmp_path, fields)
+    assert "bad.toml: weight_exp_max must be given with weight_exp_min" in message
+    fields = loihi1_fields()
+    del fields["weight_exp_min"]
+    message = _error(tmp_path, fields)
+    assert "bad.toml: weight_exp_min must be given with weight_exp_max" in message
 
 
 def test_unreadable_toml_and_unknown_name(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("neurons_per_core = = 3\n")
-    with pytest.raises(ProfileError, match="cannot read the profile") as caught:
+    with pytest.raises(ProfileError, match=r"broken.toml: invalid TOML \(") as caught:
         load_profile(path)
     assert "\n" not in str(caught.value)
     with pytest.raises(ProfileError, match="no hardware profile 'loihi9': expected one of"):

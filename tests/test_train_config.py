@@ -153,6 +153,7 @@ def test_unknown_key_in_network(tmp_path):
         ("current_decay = 0.5", "current_decay = 1.5", "[neuron] current_decay must be in [0, 1]"),
         ("threshold = 1.0", "threshold = -1.0", "[neuron] threshold must be > 0"),
         ('type = "flatten"', 'type = "dropout"', "type must be one of dense, conv, pool, flatten"),
+        ('type = "flatten"', "type = [1]", "#3 type must be one of dense, conv, pool, flatten"),
         ("kernel = 3", "kernel = 0", "#1 (conv) kernel must be >= 1"),
         ("features = 4", "", "#1 (conv) missing required key 'features'"),
         ("lr = 1e-2", "lr = 0", "[train] lr must be > 0"),

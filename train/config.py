@@ -14,28 +14,24 @@ file, the section and the key.
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 import os
-import sys
-import types
-import typing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pumice.atomic import atomic_write_text
 from pumice.errors import ConfigError
+from pumice.toml_dataclass import (
+    as_table,
+    check,
+    construct,
+    from_table,
+    read_toml,
+    reject_unknown,
+    toml_lines,
+    type_name,
+)
 from pumice.train.bpsr.config import BpsrConfig
-from pumice.train.config_checks import InvalidValue as _InvalidValue
-from pumice.train.config_checks import check as _check
 from pumice.train.imsnn.config import ImsnnConfig
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -68,21 +64,21 @@ class DataConfig:
     samples: int | None = None
 
     def __post_init__(self) -> None:
-        _check(bool(self.name), "name", "must not be empty")
-        _check(self.steps >= 1, "steps", f"must be >= 1, got {self.steps}")
-        _check(
+        check(bool(self.name), "name", "must not be empty")
+        check(self.steps >= 1, "steps", f"must be >= 1, got {self.steps}")
+        check(
             0.0 < self.val_fraction < 1.0,
             "val_fraction",
             f"must be in (0, 1), got {self.val_fraction}",
         )
-        _check(0.0 < self.max_rate <= 1.0, "max_rate", f"must be in (0, 1], got {self.max_rate}")
-        _check(
+        check(0.0 < self.max_rate <= 1.0, "max_rate", f"must be in (0, 1], got {self.max_rate}")
+        check(
             0.0 <= self.min_intensity < 1.0,
             "min_intensity",
             f"must be in [0, 1), got {self.min_intensity}",
         )
-        _check(self.level_delta > 0, "level_delta", f"must be > 0, got {self.level_delta}")
-        _check(
+        check(self.level_delta > 0, "level_delta", f"must be > 0, got {self.level_delta}")
+        check(
             self.samples is None or self.samples >= 1,
             "samples",
             f"must be >= 1, got {self.samples}",
@@ -105,12 +101,12 @@ class NeuronConfig:
     scale_grad: float = 3.0
 
     def __post_init__(self) -> None:
-        _check(self.threshold > 0, "threshold", f"must be > 0, got {self.threshold}")
+        check(self.threshold > 0, "threshold", f"must be > 0, got {self.threshold}")
         for key in ("current_decay", "voltage_decay"):
             value = getattr(self, key)
-            _check(0.0 <= value <= 1.0, key, f"must be in [0, 1], got {value}")
-        _check(self.tau_grad > 0, "tau_grad", f"must be > 0, got {self.tau_grad}")
-        _check(self.scale_grad > 0, "scale_grad", f"must be > 0, got {self.scale_grad}")
+            check(0.0 <= value <= 1.0, key, f"must be in [0, 1], got {value}")
+        check(self.tau_grad > 0, "tau_grad", f"must be > 0, got {self.tau_grad}")
+        check(self.scale_grad > 0, "scale_grad", f"must be > 0, got {self.scale_grad}")
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,7 @@ class DenseLayer:
     recurrent: bool = False
 
     def __post_init__(self) -> None:
-        _check(self.features >= 1, "features", f"must be >= 1, got {self.features}")
+        check(self.features >= 1, "features", f"must be >= 1, got {self.features}")
 
 
 @dataclass(frozen=True)
@@ -140,10 +136,10 @@ class ConvLayer:
     padding: int = 0
 
     def __post_init__(self) -> None:
-        _check(self.features >= 1, "features", f"must be >= 1, got {self.features}")
-        _check(self.kernel >= 1, "kernel", f"must be >= 1, got {self.kernel}")
-        _check(self.stride >= 1, "stride", f"must be >= 1, got {self.stride}")
-        _check(self.padding >= 0, "padding", f"must be >= 0, got {self.padding}")
+        check(self.features >= 1, "features", f"must be >= 1, got {self.features}")
+        check(self.kernel >= 1, "kernel", f"must be >= 1, got {self.kernel}")
+        check(self.stride >= 1, "stride", f"must be >= 1, got {self.stride}")
+        check(self.padding >= 0, "padding", f"must be >= 0, got {self.padding}")
 
 
 @dataclass(frozen=True)
@@ -156,10 +152,8 @@ class PoolLayer:
     stride: int | None = None
 
     def __post_init__(self) -> None:
-        _check(self.kernel >= 1, "kernel", f"must be >= 1, got {self.kernel}")
-        _check(
-            self.stride is None or self.stride >= 1, "stride", f"must be >= 1, got {self.stride}"
-        )
+        check(self.kernel >= 1, "kernel", f"must be >= 1, got {self.kernel}")
+        check(self.stride is None or self.stride >= 1, "stride", f"must be >= 1, got {self.stride}")
 
 
 @dataclass(frozen=True)
@@ -186,8 +180,8 @@ class NetworkConfig:
     layers: tuple[LayerConfig, ...]
 
     def __post_init__(self) -> None:
-        _check(len(self.layers) > 0, "layers", "must hold at least one layer")
-        _check(
+        check(len(self.layers) > 0, "layers", "must hold at least one layer")
+        check(
             isinstance(self.layers[-1], DenseLayer),
             "layers",
             "must end with a dense output layer (one neuron per class)",
@@ -223,19 +217,19 @@ class OptimConfig:
     eval_batch_size: int = 256
 
     def __post_init__(self) -> None:
-        _check(self.epochs >= 1, "epochs", f"must be >= 1, got {self.epochs}")
-        _check(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
-        _check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
-        _check(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
+        check(self.epochs >= 1, "epochs", f"must be >= 1, got {self.epochs}")
+        check(self.batch_size >= 1, "batch_size", f"must be >= 1, got {self.batch_size}")
+        check(self.lr > 0, "lr", f"must be > 0, got {self.lr}")
+        check(self.weight_decay >= 0, "weight_decay", f"must be >= 0, got {self.weight_decay}")
         for key in ("true_rate", "false_rate"):
             value = getattr(self, key)
-            _check(0.0 <= value <= 1.0, key, f"must be in [0, 1], got {value}")
-        _check(
+            check(0.0 <= value <= 1.0, key, f"must be in [0, 1], got {value}")
+        check(
             self.false_rate < self.true_rate,
             "false_rate",
             f"must be below true_rate ({self.true_rate}), got {self.false_rate}",
         )
-        _check(
+        check(
             self.eval_batch_size >= 1,
             "eval_batch_size",
             f"must be >= 1, got {self.eval_batch_size}",
@@ -299,23 +293,12 @@ def load_config(path: str | os.PathLike) -> TrainConfig:
     Raises :class:`ConfigError` for a missing or unreadable file, invalid TOML, unknown
     sections or keys, wrong types and impossible values.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
-    return config_from_dict(table, source=str(path))
+    return config_from_dict(read_toml(path, "config file"), source=str(path))
 
 
 def config_from_dict(table: dict[str, Any], source: str = "<config>") -> TrainConfig:
     """Validate a parsed TOML table (or :func:`config_to_dict` output) into a config."""
-    _reject_unknown(table, _SECTIONS, f"{source}: top level", "sections")
+    reject_unknown(table, _SECTIONS, f"{source}:", "section")
     for name in ("data", "network"):
         if name not in table:
             raise ConfigError(f"{source}: missing required section [{name}]")
@@ -327,11 +310,11 @@ def config_from_dict(table: dict[str, Any], source: str = "<config>") -> TrainCo
             continue
         value = table.get(name, {})
         if not isinstance(value, dict):
-            raise ConfigError(f"{where} must be a table, got {_type_name(value)}")
+            raise ConfigError(f"{where} must be a table, got {type_name(value)}")
         if cls is NetworkConfig:
             sections[name] = _network_from_dict(value, where, source)
         else:
-            sections[name] = _dataclass_from_dict(cls, value, where)
+            sections[name] = from_table(cls, value, where)
     try:
         return TrainConfig(**sections)
     except ConfigError as exc:
@@ -369,87 +352,25 @@ def _reject_slayer_settings(table: dict[str, Any], source: str) -> None:
 
 def _network_from_dict(table: dict[str, Any], where: str, source: str) -> NetworkConfig:
     """Parse ``[network]``: an array of layer tables, each with a ``type``."""
-    _reject_unknown(table, {"layers": None}, where, "keys")
+    reject_unknown(table, ["layers"], where)
     layers = table.get("layers")
     if not isinstance(layers, list) or not all(isinstance(item, dict) for item in layers):
         raise ConfigError(
             f"{where} layers must be an array of tables ([[network.layers]]), "
-            f"got {_type_name(layers)}"
+            f"got {type_name(layers)}"
         )
     parsed = []
     for index, item in enumerate(layers, start=1):
-        item = dict(item)
-        kind = item.pop("type", None)
+        kind = item.get("type")
         layer_where = f"{source}: [[network.layers]] #{index}"
-        if kind not in LAYER_TYPES:
+        if not isinstance(kind, str) or kind not in LAYER_TYPES:
             raise ConfigError(
                 f"{layer_where} type must be one of {', '.join(LAYER_TYPES)}, got {kind!r}"
             )
-        parsed.append(_dataclass_from_dict(LAYER_TYPES[kind], item, f"{layer_where} ({kind})"))
-    try:
-        return NetworkConfig(layers=tuple(parsed))
-    except _InvalidValue as exc:
-        raise ConfigError(f"{where} {exc.key} {exc.problem}") from None
-
-
-def _dataclass_from_dict(cls: type, table: dict[str, Any], where: str) -> Any:
-    """Build dataclass ``cls`` from ``table``, checking keys, types and values."""
-    fields = {field.name: field for field in dataclasses.fields(cls)}
-    allowed = dict(fields)
-    if cls in LAYER_TYPES.values():
-        allowed = {"type": None, **fields}
-    _reject_unknown(table, allowed, where, "keys")
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for name, field in fields.items():
-        if name not in table:
-            if field.default is dataclasses.MISSING:
-                raise ConfigError(f"{where} missing required key '{name}'")
-            continue
-        values[name] = _coerce(table[name], hints[name], f"{where} {name}")
-    try:
-        return cls(**values)
-    except _InvalidValue as exc:
-        raise ConfigError(f"{where} {exc.key} {exc.problem}") from None
-
-
-def _coerce(value: Any, hint: Any, where: str) -> Any:
-    """Check ``value`` against a field type (int, float, str, Literal, X | None)."""
-    origin = typing.get_origin(hint)
-    if origin is Literal:
-        choices = typing.get_args(hint)
-        if value not in choices:
-            allowed = ", ".join(repr(choice) for choice in choices)
-            raise ConfigError(f"{where} must be one of {allowed}, got {value!r}")
-        return value
-    if isinstance(hint, types.UnionType):
-        # ``X | None``: TOML has no null, so a present value is always an X.
-        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _coerce(value, inner, where)
-    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value):
-            raise ConfigError(f"{where} must be a finite number, got {value}")
-        return float(value)
-    if hint in (int, str, bool) and type(value) is hint:
-        return value
-    raise ConfigError(f"{where} must be {_HINT_NAMES[hint]}, got {_type_name(value)} {value!r}")
-
-
-_HINT_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "a boolean"}
-
-
-def _reject_unknown(table: dict[str, Any], allowed: dict[str, Any], where: str, what: str) -> None:
-    """Raise :class:`ConfigError` for the first key of ``table`` not in ``allowed``."""
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(f"{where}: unknown key '{key}'; allowed {what}: {', '.join(allowed)}")
-
-
-def _type_name(value: Any) -> str:
-    """TOML-ish name of a parsed value's type, for error messages."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
-    names.update({list: "an array", dict: "a table"})
-    return names.get(type(value), type(value).__name__)
+        parsed.append(
+            from_table(LAYER_TYPES[kind], item, f"{layer_where} ({kind})", also_allowed=("type",))
+        )
+    return construct(NetworkConfig, {"layers": tuple(parsed)}, where)
 
 
 def config_to_dict(config: TrainConfig) -> dict[str, Any]:
@@ -462,21 +383,15 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
             continue
         if name == "network":
             layers = [
-                {"type": type_names[type(layer)], **_fields_dict(layer)} for layer in section.layers
+                {"type": type_names[type(layer)], **as_table(layer)} for layer in section.layers
             ]
             table[name] = {"layers": layers}
         else:
-            table[name] = _fields_dict(section)
+            table[name] = as_table(section)
             if config.family != "slayer":
                 for key in _SLAYER_ONLY.get(name) or ():
                     table[name].pop(key, None)
     return table
-
-
-def _fields_dict(obj: Any) -> dict[str, Any]:
-    """A flat dataclass as a dict without its None fields."""
-    items = ((field.name, getattr(obj, field.name)) for field in dataclasses.fields(obj))
-    return {key: value for key, value in items if value is not None}
 
 
 def dump_config(config: TrainConfig) -> str:
@@ -486,16 +401,10 @@ def dump_config(config: TrainConfig) -> str:
     for name, section in table.items():
         if name == "network":
             for layer in section["layers"]:
-                lines += ["[[network.layers]]", *_toml_pairs(layer), ""]
+                lines += ["[[network.layers]]", *toml_lines(layer), ""]
         else:
-            lines += [f"[{name}]", *_toml_pairs(section), ""]
+            lines += [f"[{name}]", *toml_lines(section), ""]
     return "\n".join(lines)
-
-
-def _toml_pairs(section: dict[str, Any]) -> list[str]:
-    """``key = value`` lines for a flat table of str, int and float values."""
-    # JSON string and number syntax is valid TOML for the values a config holds.
-    return [f"{key} = {json.dumps(value)}" for key, value in section.items()]
 
 
 def save_config(config: TrainConfig, path: str | os.PathLike) -> None:

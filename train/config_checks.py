@@ -1,20 +1,8 @@
-"""Value checks shared by every config section: a failed check names the key and the problem."""
+"""Value checks of the config sections, kept importable here for ``[imsnn]`` and ``[bpsr]``.
 
-from __future__ import annotations
+They live in :mod:`pumice.toml_dataclass`, the loader that turns their failures into errors.
+"""
 
-from pumice.errors import ConfigError
+from pumice.toml_dataclass import InvalidValue, check
 
-
-class InvalidValue(ConfigError):
-    """A value rejected by a dataclass check; the loader adds file and section."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key} {problem}")
-        self.key = key
-        self.problem = problem
-
-
-def check(ok: bool, key: str, problem: str) -> None:
-    """Raise :class:`InvalidValue` for ``key`` unless ``ok``."""
-    if not ok:
-        raise InvalidValue(key, problem)
+__all__ = ["InvalidValue", "check"]

@@ -7,31 +7,34 @@ no public source gives the number, and are then ``None`` ("not known").
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
-import typing
+from importlib import resources
 from pathlib import Path
 
-from pumice.errors import PumiceError
+from pumice.errors import ConfigError
+from pumice.toml_dataclass import check, from_table, read_toml
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
-#: Folder of the profiles shipped with pumice.
-PROFILES_DIR = Path(__file__).resolve().parents[2] / "hw_profiles"
+#: Folder of the profiles shipped with pumice: the package data ``pumice.hw_profiles``.
+PROFILES_DIR = Path(resources.files("pumice.hw_profiles"))
 #: Names :func:`load_profile` accepts besides a path.
 PROFILE_NAMES = tuple(sorted(path.stem for path in PROFILES_DIR.glob("*.toml")))
 
 
-class ProfileError(PumiceError):
+class ProfileError(ConfigError):
     """A hardware profile that is missing, unreadable, or has a missing, unknown or bad field."""
+
+
+#: Numeric fields that may be zero or negative (exponent bounds); every other number is > 0.
+SIGNED_FIELDS = frozenset({"bias_exp_min", "bias_exp_max", "weight_exp_min", "weight_exp_max"})
+#: (lower, upper) bound fields: both or neither given, in order.
+_RANGES = (("bias_exp_min", "bias_exp_max"), ("weight_exp_min", "weight_exp_max"))
 
 
 @dataclasses.dataclass(frozen=True)
 class HardwareProfile:
-    """One chip generation's limits; every number's source is a comment in its TOML file."""
+    """One chip generation's limits; every number's source is a comment in its TOML file.
+
+    Numbers are > 0 except :data:`SIGNED_FIELDS`, finite, and bound pairs are ordered.
+    """
 
     #: Profile name, e.g. "loihi1".
     name: str
@@ -92,22 +95,21 @@ class HardwareProfile:
     #: Energy of one north-south mesh hop, pJ.
     energy_hop_north_south_pj: float | None = None
 
-
-#: Numeric fields that may be zero or negative (exponent bounds); every other number is > 0.
-SIGNED_FIELDS = frozenset({"bias_exp_min", "bias_exp_max", "weight_exp_min", "weight_exp_max"})
-#: (lower, upper) bound fields whose order is checked.
-_RANGES = (("bias_exp_min", "bias_exp_max"), ("weight_exp_min", "weight_exp_max"))
-
-
-def field_types() -> dict[str, type]:
-    """Each field's value type (``int``, ``float`` or ``str``), optional or not."""
-    hints = typing.get_type_hints(HardwareProfile)
-    result = {}
-    for name, hint in hints.items():
-        if isinstance(hint, types.UnionType):
-            hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
-        result[name] = hint
-    return result
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, int | float) and field.name not in SIGNED_FIELDS:
+                check(value > 0, field.name, f"must be > 0, got {value}")
+        for low, high in _RANGES:
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            check(low_value is not None or high_value is None, low, f"must be given with {high}")
+            check(high_value is not None or low_value is None, high, f"must be given with {low}")
+            if low_value is not None and high_value is not None:
+                check(
+                    low_value <= high_value,
+                    low,
+                    f"must be <= {high} ({high_value}), got {low_value}",
+                )
 
 
 def required_fields() -> list[str]:
@@ -115,52 +117,9 @@ def required_fields() -> list[str]:
     return [f.name for f in dataclasses.fields(HardwareProfile) if f.default is dataclasses.MISSING]
 
 
-def _expected(name: str, kind: type) -> str:
-    if kind is str:
-        return "a string"
-    sign = "an" if name in SIGNED_FIELDS else "a positive"
-    return f"{sign} {'number' if kind is float else 'integer'}"
-
-
-def _convert(source: str, name: str, value: object, kind: type) -> object:
-    """``value`` as ``kind``, or :class:`ProfileError` naming the field and what it expects."""
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value, ok = float(value), True
-    if not ok:
-        raise ProfileError(
-            f"{source}: field '{name}' is {type(value).__name__} {value!r}; "
-            f"expected {_expected(name, kind)}"
-        )
-    if kind is not str and name not in SIGNED_FIELDS and value <= 0:
-        raise ProfileError(f"{source}: field '{name}' is {value}; expected {_expected(name, kind)}")
-    return value
-
-
 def profile_from_dict(data: dict, source: str) -> HardwareProfile:
     """Check ``data`` (a parsed TOML table) field by field and build the profile."""
-    kinds = field_types()
-    unknown = sorted(set(data) - set(kinds))
-    if unknown:
-        raise ProfileError(
-            f"{source}: unknown field(s) {', '.join(unknown)}; expected fields: {', '.join(kinds)}"
-        )
-    missing = [name for name in required_fields() if name not in data]
-    if missing:
-        raise ProfileError(
-            f"{source}: missing field(s) {', '.join(missing)}; every profile needs: "
-            f"{', '.join(required_fields())}"
-        )
-    values = {name: _convert(source, name, value, kinds[name]) for name, value in data.items()}
-    for low, high in _RANGES:
-        if (low in values) != (high in values):
-            raise ProfileError(f"{source}: give both {low} and {high}, or neither")
-        if low in values and values[low] > values[high]:
-            raise ProfileError(
-                f"{source}: {low} = {values[low]} > {high} = {values[high]}; expected {low} "
-                f"<= {high}"
-            )
-    return HardwareProfile(**values)
+    return from_table(HardwareProfile, data, f"{source}:", error=ProfileError)
 
 
 def profile_path(name_or_path: str | Path) -> Path:
@@ -179,9 +138,4 @@ def profile_path(name_or_path: str | Path) -> Path:
 def load_profile(name_or_path: str | Path) -> HardwareProfile:
     """Load a profile by name ("loihi1", "loihi2") or from a .toml path."""
     path = profile_path(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        reason = " ".join(str(err).split())
-        raise ProfileError(f"{path}: cannot read the profile ({reason})") from err
-    return profile_from_dict(data, str(path))
+    return profile_from_dict(read_toml(path, "hardware profile", ProfileError), str(path))

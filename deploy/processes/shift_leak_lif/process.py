@@ -1,18 +1,19 @@
 """A Lava process for the shift-leak LIF (IR ``FixedShiftLIF``).
 
 Lava's stock LIF multiplies by ``4096 - decay``; this neuron leaks by an arithmetic right
-shift per neuron (``v - (v >> m)``), as chips without multipliers do.
+shift per neuron (``v - (v >> m)``), as chips without multipliers do. It holds every Var of
+Lava's LIF, so its model reuses Lava's fixed-point LIF template; the template's multiplier
+decays ``du`` and ``dv`` stay 0.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from lava.magma.core.process.ports.ports import InPort, OutPort
-from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
+from lava.proc.lif.process import AbstractLIF
 
 
-class ShiftLeakLIF(AbstractProcess):
+class ShiftLeakLIF(AbstractLIF):
     """CUBA LIF with per-neuron shift leaks; a shift of ``no_leak`` or more means no leak."""
 
     def __init__(
@@ -26,13 +27,22 @@ class ShiftLeakLIF(AbstractProcess):
         bias_exp: int,
         no_leak: int,
     ) -> None:
-        super().__init__(shape=shape, no_leak=no_leak)
-        self.a_in = InPort(shape=shape)
-        self.s_out = OutPort(shape=shape)
-        self.u = Var(shape=shape, init=0)
-        self.v = Var(shape=shape, init=0)
-        self.shift_u = Var(shape=shape, init=np.broadcast_to(shift_u, shape).copy())
-        self.shift_v = Var(shape=shape, init=np.broadcast_to(shift_v, shape).copy())
+        super().__init__(
+            shape=shape,
+            u=0,
+            v=0,
+            du=0,
+            dv=0,
+            bias_mant=_per_neuron(bias_mant, shape),
+            bias_exp=bias_exp,
+            name=None,
+            log_config=None,
+            no_leak=no_leak,
+        )
         self.vth = Var(shape=(1,), init=vth)
-        self.bias_mant = Var(shape=shape, init=np.broadcast_to(bias_mant, shape).copy())
-        self.bias_exp = Var(shape=(1,), init=bias_exp)
+        self.shift_u = Var(shape=shape, init=_per_neuron(shift_u, shape))
+        self.shift_v = Var(shape=shape, init=_per_neuron(shift_v, shape))
+
+
+def _per_neuron(values: np.ndarray | int, shape: tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(values, shape).copy()

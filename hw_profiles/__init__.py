@@ -1,0 +1,1 @@
+"""Package data: the hardware profiles (``*.toml``) that ``load_profile`` finds by name."""
