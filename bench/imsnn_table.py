@@ -34,7 +34,7 @@ from pumice.train.config import ConvLayer, DenseLayer, TrainConfig, load_config
 from pumice.train.trainer import config_splits, train
 
 RULES = ("snn", "imsnn", "imsnnc")
-#: The paper's numbers (NOTES.md section 1): (data, architecture) -> rule ->
+#: The numbers of Adams et al. (IMSNN, Tables 1-2): (data, architecture) -> rule ->
 #: (test accuracy %, spikes per neuron per hidden layer). IMSNNc: Table 2, spikes only.
 PAPER: dict[tuple[str, str], dict[str, tuple[float | None, list[float]]]] = {
     ("mnist", "784-500-10"): {

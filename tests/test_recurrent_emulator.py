@@ -12,7 +12,7 @@ from pumice.errors import ModelError
 
 
 def bpsr_loop(a, tau, recurrent, bias, threshold):
-    """NOTES.md section 4, one neuron and one step at a time (``a``: (batch, n, steps)):
+    """The BPSR paper's recurrent LIF, one neuron and one step at a time (``a``: (batch, n, steps)):
 
     ``u_i(t) = tau_i u_i(t-1) (1 - s_i(t-1)) + a_i(t) + sum_k w_ik s_k(t-1) + b_i``.
     """
