@@ -1,5 +1,5 @@
 """The BPSR network family: heterogeneous (optionally recurrent) LIF layers trained with
-spike and weight sparsity regularisers and, optionally, rewiring (NOTES.md section 4).
+spike and weight sparsity regularisers and, optionally, rewiring (the BPSR paper).
 
 Time follows SLAYER's convention, which is also the deployed graph's: input spikes enter
 the first synapse undelayed, and each spiking layer's output reaches the next synapse one

@@ -1,7 +1,7 @@
 """The ISI-modulated convolution synapse, event-based forward and backward.
 
 Heights are (out, in, kh, kw); each kernel (o, c) has one mean and one width, shared by
-all its positions (NOTES.md section 1). Spikes and ISIs are (batch, T, in, H, W)::
+all its positions (Adams et al.). Spikes and ISIs are (batch, T, in, H, W)::
 
     I[b, t, o, y, x] = sum_{c, i, j} height[o, c, i, j] * s[b, t, c, y', x']
                                      * G(phi[b, t, c, y', x']; mean[o, c], width[o, c])

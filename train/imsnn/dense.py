@@ -1,6 +1,6 @@
 """The ISI-modulated dense synapse, event-based forward and backward.
 
-Current into postsynaptic neuron ``o`` at step ``t`` (NOTES.md section 1)::
+Current into postsynaptic neuron ``o`` at step ``t`` (Adams et al.)::
 
     I[b, t, o] = sum_j height[o, j] * G(phi[b, t, j]; mean[o, j], width[o, j]) * s[b, t, j]
 
