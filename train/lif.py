@@ -9,8 +9,8 @@ One step, with input current ``I(t)``, optional recurrent weights ``W_rec`` and 
 The reset gate ``1 - s(t-1)`` zeroes the potential of a neuron that just fired; it is
 constant for the backward pass when :attr:`LIFParameters.detach_reset` is set (as in
 SuperSpike and BPSR). The spike's gradient is the named surrogate's
-(:mod:`pumice.train.surrogates`). The operations run in the order written, which is
-also the order of pumice's float emulator, so both give the same spikes.
+(:mod:`pumice.train.surrogates`). The operations run in the order written: decay, add the
+input, add the bias, as pumice's float emulator does, so both give the same spikes.
 
 :func:`lif_step` advances one step; :func:`run_lif` runs a whole window, time last:
 (batch, *neurons, T), SLAYER's layout and that of every family's input.

@@ -31,9 +31,7 @@ class HeterogeneousLIF(torch.nn.Module):
         super().__init__()
         self.threshold = threshold
         self.surrogate_width = surrogate_width
-        #: Name of the spike function (:data:`~pumice.train.surrogates.SURROGATES`).
-        self.surrogate = "gaussian"
-        #: Whether the backward pass ignores the reset gate.
+        #: Whether the backward pass ignores the reset gate (the paper's choice).
         self.detach_reset = True
         #: Leak factor per neuron (or per channel), in [0, 1].
         self.tau = torch.nn.Parameter(torch.full(tuple(param_shape), float(tau_init)))
@@ -45,7 +43,7 @@ class HeterogeneousLIF(torch.nn.Module):
         return LIFParameters(
             decay=self.tau,
             threshold=self.threshold,
-            surrogate=self.surrogate,
+            surrogate="gaussian",
             surrogate_parameter=self.surrogate_width,
             bias=self.bias,
             detach_reset=self.detach_reset,

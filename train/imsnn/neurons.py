@@ -23,7 +23,10 @@ from pumice.train.lif import LIFParameters, run_lif
 
 
 def lif_spikes(current: torch.Tensor, decay: float, threshold: float, beta: float) -> torch.Tensor:
-    """Spikes (batch, T, ...) of LIF neurons driven by ``current`` (batch, T, ...)."""
+    """Spikes (batch, T, ...) of LIF neurons driven by ``current`` (batch, T, ...).
+
+    The shared LIF runs time last; its spikes come back contiguous in the synapses' layout.
+    """
     parameters = LIFParameters(decay, threshold, "superspike", beta)
     return run_lif(current.movedim(1, -1), parameters).movedim(-1, 1).contiguous()
 
