@@ -112,10 +112,10 @@ def test_export_writes_per_neuron_leaks_biases_and_recurrent_weights():
         (
             (PoolLayer(2), DenseLayer(4)),
             (1, 6, 6),
-            r"layer #1 \(PoolLayer\): the BPSR family has dense, conv and flatten",
+            r"#1 \(pool\): the BPSR family has dense, conv and flatten",
         ),
-        ((FlattenLayer(), ConvLayer(2, 3), DenseLayer(4)), (1, 6, 6), "layer #2 .conv. needs"),
-        ((ConvLayer(2, 9), DenseLayer(4)), (1, 6, 6), "layer #1 .* empty output"),
+        ((FlattenLayer(), ConvLayer(2, 3), DenseLayer(4)), (1, 6, 6), r"#2 \(conv\): needs"),
+        ((ConvLayer(2, 9), DenseLayer(4)), (1, 6, 6), r"#1 \(conv\): .* empty output"),
     ],
 )
 def test_bpsr_network_refuses_layers_it_cannot_build(layers, shape, match):

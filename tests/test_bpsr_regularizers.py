@@ -7,13 +7,12 @@ import math
 import pytest
 import torch
 
-from pumice.train.bpsr import neuron as neuron_module
 from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.network import BpsrNetwork
 from pumice.train.bpsr.neuron import HeterogeneousLIF
 from pumice.train.bpsr.regularizers import classification_loss, spike_l2, weight_l1
-from pumice.train.bpsr.spike import spike
 from pumice.train.config import DenseLayer, NetworkConfig
+from pumice.train.surrogates import SURROGATES, gaussian
 
 
 def test_spike_l2_sums_squared_counts_over_layers_samples_and_neurons():
@@ -77,9 +76,10 @@ def test_gradients_match_finite_differences(monkeypatch, part):
     # With the Heaviside replaced by the function whose derivative the surrogate is, and
     # the reset gate left differentiable, the network is smooth: backpropagation through
     # time (recurrent weights, leaks, biases) must then equal finite differences.
-    monkeypatch.setattr(neuron_module, "spike", _smooth_spike)
-    monkeypatch.setattr(neuron_module, "reset_gate", lambda spikes: 1.0 - spikes)
+    monkeypatch.setitem(SURROGATES, "gaussian", _smooth_spike)
     net = _tiny_network(lambda_spike=0.05, lambda_weight=0.02)
+    for block in net.blocks:
+        block.neuron.detach_reset = False
     x = (torch.rand(3, 3, 5, generator=torch.Generator().manual_seed(1)) < 0.6).double()
     labels = torch.tensor([1, 0, 1])
 
@@ -110,7 +110,7 @@ def test_gradients_match_finite_differences(monkeypatch, part):
 
 def test_surrogate_derivative_is_a_gaussian_of_the_configured_width():
     u = torch.tensor([1.0, 1.3, 0.7, 0.99], requires_grad=True)
-    fired = spike(u, 1.0, 0.3)
+    fired = gaussian(u, 1.0, 0.3)
     assert fired.tolist() == [1.0, 1.0, 0.0, 0.0]  # fires at u >= threshold
     fired.sum().backward()
     peak = 1 / (0.3 * math.sqrt(2 * math.pi))
@@ -119,10 +119,10 @@ def test_surrogate_derivative_is_a_gaussian_of_the_configured_width():
 
 
 @pytest.mark.parametrize("detached", [True, False])
-def test_reset_gate_is_ignored_by_the_backward_pass(monkeypatch, detached):
-    if not detached:  # the same neuron with a differentiable gate: the test can tell them apart
-        monkeypatch.setattr(neuron_module, "reset_gate", lambda spikes: 1.0 - spikes)
+def test_reset_gate_is_ignored_by_the_backward_pass(detached):
     lif = HeterogeneousLIF((1,), threshold=1.0, tau_init=0.5, surrogate_width=0.5).double()
+    # With a differentiable gate (detached = False) the test must tell the two apart.
+    lif.detach_reset = detached
     current = torch.tensor([[[1.2, 0.9]]], dtype=torch.float64, requires_grad=True)
     trains = lif(current)
     assert trains.tolist() == [[[1.0, 0.0]]]

@@ -7,12 +7,14 @@ import torch
 import torch.nn.functional as F
 
 from pumice.errors import ModelError
+from pumice.train.errors import InputShapeError
 from pumice.train.imsnn import dense as dense_module
 from pumice.train.imsnn.conv import IsiConv2d, isi_conv2d
 from pumice.train.imsnn.dense import IsiDense, isi_dense
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_state
 from pumice.train.imsnn.neurons import delay_one_step, lif_spikes, output_potential
+from pumice.train.imsnn.plain import PlainConv2d, PlainDense
 
 DOUBLE = torch.float64
 
@@ -137,13 +139,16 @@ def test_blocks_refuse_bad_parameters_and_inputs():
     with pytest.raises(ModelError, match=r"conv1: mean has shape \(2, 3, 3, 3\).*need \(2, 3\)"):
         IsiConv2d(torch.ones(2, 3, 3, 3), torch.ones(2, 3, 3, 3), torch.ones(2, 3), name="conv1")
     conv = IsiConv2d(torch.ones(2, 3, 5, 5), torch.ones(2, 3), torch.ones(2, 3), name="conv1")
-    with pytest.raises(ModelError, match="conv1: kernel 5x5 is larger than its padded input 4x4"):
-        conv(torch.zeros(1, 2, 3, 4, 4))
-    with pytest.raises(ModelError, match=r"conv1: expected spikes \(batch, T, 3, H, W\)"):
-        conv(torch.zeros(1, 2, 2, 6, 6))
+    plain_conv = PlainConv2d(torch.ones(2, 3, 5, 5), name="conv1")
+    for block in (conv, plain_conv):
+        with pytest.raises(InputShapeError, match="conv1: kernel 5x5 is larger than its padded"):
+            block(torch.zeros(1, 2, 3, 4, 4))
+        with pytest.raises(InputShapeError, match=r"conv1: expected spikes \(batch, T, 3, H, W\)"):
+            block(torch.zeros(1, 2, 2, 6, 6))
     dense = IsiDense(torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3), name="dense2")
-    with pytest.raises(ModelError, match=r"dense2: expected spikes \(batch, T, 3\)"):
-        dense(torch.zeros(1, 4, 5))
+    for block in (dense, PlainDense(torch.ones(2, 3), name="dense2")):
+        with pytest.raises(InputShapeError, match=r"dense2: expected spikes \(batch, T, 3\)"):
+            block(torch.zeros(1, 4, 5))
 
 
 def test_lif_resets_and_surrogate_is_superspike():

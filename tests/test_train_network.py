@@ -17,6 +17,7 @@ from pumice.train.config import (
     NeuronConfig,
     PoolLayer,
 )
+from pumice.train.errors import InputShapeError
 from pumice.train.network import SpikingNetwork, predict
 
 cuba = slayer.block.cuba
@@ -138,10 +139,11 @@ def test_predict_takes_most_spikes_and_lowest_index_on_ties():
 @pytest.mark.parametrize(
     ("layers", "shape", "message"),
     [
-        ((FlattenLayer(), ConvLayer(2, 3), DenseLayer(10)), (1, 8, 8), "conv layer needs"),
-        ((ConvLayer(2, 3), DenseLayer(10)), (64,), "conv layer needs"),
-        ((DenseLayer(5), FlattenLayer(), DenseLayer(10)), (1, 8, 8), "flatten layer needs"),
-        ((ConvLayer(2, 9), DenseLayer(10)), (1, 8, 8), "leaves an empty output"),
+        ((FlattenLayer(), ConvLayer(2, 3), DenseLayer(10)), (1, 8, 8), r"#2 \(conv\): needs"),
+        ((ConvLayer(2, 3), DenseLayer(10)), (64,), r"#1 \(conv\): needs \(channels"),
+        ((DenseLayer(5), FlattenLayer(), DenseLayer(10)), (1, 8, 8), r"#2 \(flatten\): needs"),
+        ((ConvLayer(2, 9), DenseLayer(10)), (1, 8, 8), r"#1 \(conv\): .* empty output"),
+        ((PoolLayer(9), DenseLayer(10)), (1, 8, 8), r"#1 \(pool\): window 9 .* empty output"),
     ],
 )
 def test_impossible_layer_sequences(layers, shape, message):
@@ -151,5 +153,5 @@ def test_impossible_layer_sequences(layers, shape, message):
 
 def test_wrong_input_shape_is_rejected():
     net = build(DENSE)
-    with pytest.raises(ValueError, match="expected input spikes"):
+    with pytest.raises(InputShapeError, match="expected input spikes"):
         net(input_spikes(shape=(1, 7, 8)))

@@ -11,6 +11,7 @@ from lava.lib.dl.slayer.utils import quantize
 
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
 from pumice.errors import ModelError
+from pumice.train.ir_arrays import ir_array
 
 _DECAY_ONE = 1 << 12
 
@@ -20,7 +21,7 @@ def _synapse_weight(synapse: torch.nn.Module) -> np.ndarray:
     weight = synapse.weight
     if getattr(synapse, "_pre_hook_fx", None) is not None:
         weight = synapse._pre_hook_fx(weight)
-    return weight.detach().cpu().double().numpy()
+    return ir_array(weight)
 
 
 def _pair(value) -> tuple[int, int]:

@@ -1,31 +1,25 @@
-"""Network families: the module class a config trains, chosen by its optional sections.
+"""The network families, by name: the module class a config trains.
 
 A config with ``[imsnn]`` trains an IMSNN network, one with ``[bpsr]`` a BPSR network,
-any other a SLAYER CUBA network. Every family's module provides what the trainer,
-checkpoints and exporters use:
-
-- ``from_config(config, input_shape)`` (classmethod) builds it;
-- ``forward(spikes) -> (output, counts)``: input spikes (batch, *input_shape, T); the
-  output the loss reads; per hidden layer, each sample's spikes per neuron (batch,);
-- ``loss(output, labels) -> dict``: ``"loss"`` is what is minimised, summed over the
-  batch; every other entry (also summed) is a part of it reported on its own in the
-  training log (e.g. a regulariser);
-- ``predict(output)``: the class of each sample;
-- ``after_step()``: called after each optimiser step (e.g. rewiring);
-- ``layer_names()``, ``num_classes``, ``input_shape``, ``steps``;
-- ``export_ir(metadata) -> Graph``: the trained network as a float IR graph.
+any other a SLAYER CUBA network (:attr:`TrainConfig.family`). Each class fulfils
+:class:`~pumice.train.network_family.NetworkFamily`. :data:`FAMILIES` names its module
+and class as a string, imported on first use: reading a config or this table imports
+neither torch nor lava, and no family module imports this one.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import torch
+from pumice.errors import ConfigError
 
-from pumice.train.config import TrainConfig
+if TYPE_CHECKING:
+    from pumice.train.config import TrainConfig
+    from pumice.train.network_family import NetworkFamily
 
-#: Family name -> "module:class" of its network, imported when first used.
+#: Family name -> "module:class" of its network.
 FAMILIES: dict[str, str] = {
     "slayer": "pumice.train.network:SpikingNetwork",
     "imsnn": "pumice.train.imsnn.network:ImsnnNetwork",
@@ -33,12 +27,16 @@ FAMILIES: dict[str, str] = {
 }
 
 
-def network_class(family: str) -> type[torch.nn.Module]:
-    """The network class of ``family``."""
+def network_class(family: str) -> type[NetworkFamily]:
+    """The network class of ``family``; :class:`ConfigError` for an unknown name."""
+    if family not in FAMILIES:
+        raise ConfigError(
+            f"unknown network family {family!r}: pumice trains {', '.join(map(repr, FAMILIES))}"
+        )
     module, name = FAMILIES[family].split(":")
     return getattr(importlib.import_module(module), name)
 
 
-def build_network(config: TrainConfig, input_shape: Sequence[int]) -> torch.nn.Module:
+def build_network(config: TrainConfig, input_shape: Sequence[int]) -> NetworkFamily:
     """The untrained network of ``config`` for samples of ``input_shape``."""
     return network_class(config.family).from_config(config, tuple(input_shape))

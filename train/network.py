@@ -36,10 +36,18 @@ from pumice.train.config import (
     PoolLayer,
     TrainConfig,
 )
+from pumice.train.errors import check_input_spikes
 from pumice.train.export_ir import export_network
+from pumice.train.layer_shapes import (
+    Shape,
+    conv_output_shape,
+    flatten_output_shape,
+    layer_where,
+    pool_output_shape,
+    pool_stride,
+)
 
-Shape = tuple[int, ...]
-_BlockBuilder = Callable[[LayerConfig, Shape, dict], tuple[list[torch.nn.Module], Shape]]
+_BlockBuilder = Callable[[LayerConfig, Shape, dict, str], tuple[list[torch.nn.Module], Shape]]
 
 #: Name prefix of each spiking block type, as used by :meth:`SpikingNetwork.layer_names`.
 _BLOCK_PREFIX: dict[type, str] = {
@@ -61,20 +69,12 @@ def neuron_params(neuron: NeuronConfig) -> dict:
     }
 
 
-def _needs_image(kind: str, shape: Shape) -> None:
-    """Raise unless ``shape`` is (channels, height, width)."""
-    if len(shape) != 3:
-        raise ConfigError(
-            f"a {kind} layer needs (channels, height, width) input, got shape {shape}: "
-            "put it before any flatten or dense layer"
-        )
-
-
-def _dense(layer: DenseLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
+def _dense(layer: DenseLayer, shape: Shape, params: dict, where: str) -> tuple[list, Shape]:
     if layer.recurrent:
         raise ConfigError(
-            f"dense layer of {layer.features} neurons has recurrent = true: SLAYER dense "
-            "layers are feed-forward; recurrent layers need the BPSR family (a [bpsr] section)"
+            f"{where}: a dense layer of {layer.features} neurons has recurrent = true: SLAYER "
+            "dense layers are feed-forward; recurrent layers need the BPSR family (a [bpsr] "
+            "section)"
         )
     blocks: list[torch.nn.Module] = []
     if len(shape) > 1:
@@ -92,13 +92,11 @@ def _dense(layer: DenseLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
     return blocks, (layer.features,)
 
 
-def _conv(layer: ConvLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
-    _needs_image("conv", shape)
-    channels, *size = shape
-    out = [(n + 2 * layer.padding - layer.kernel) // layer.stride + 1 for n in size]
+def _conv(layer: ConvLayer, shape: Shape, params: dict, where: str) -> tuple[list, Shape]:
+    out = conv_output_shape(layer, shape, where)
     block = slayer.block.cuba.Conv(
         params,
-        channels,
+        shape[0],
         layer.features,
         layer.kernel,
         stride=layer.stride,
@@ -107,23 +105,24 @@ def _conv(layer: ConvLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
         delay=False,
         delay_shift=True,
     )
-    return [block], (layer.features, *out)
+    return [block], out
 
 
-def _pool(layer: PoolLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
-    _needs_image("pool", shape)
-    channels, *size = shape
-    stride = layer.kernel if layer.stride is None else layer.stride
-    out = [(n - layer.kernel) // stride + 1 for n in size]
+def _pool(layer: PoolLayer, shape: Shape, params: dict, where: str) -> tuple[list, Shape]:
+    out = pool_output_shape(layer, shape, where)
     block = slayer.block.cuba.Pool(
-        params, layer.kernel, stride=stride, weight_norm=False, delay=False, delay_shift=True
+        params,
+        layer.kernel,
+        stride=pool_stride(layer),
+        weight_norm=False,
+        delay=False,
+        delay_shift=True,
     )
-    return [block], (channels, *out)
+    return [block], out
 
 
-def _flatten(layer: FlattenLayer, shape: Shape, params: dict) -> tuple[list, Shape]:
-    _needs_image("flatten", shape)
-    return [slayer.block.cuba.Flatten()], (math.prod(shape),)
+def _flatten(layer: FlattenLayer, shape: Shape, params: dict, where: str) -> tuple[list, Shape]:
+    return [slayer.block.cuba.Flatten()], flatten_output_shape(shape, where)
 
 
 _BUILDERS: dict[type, _BlockBuilder] = {
@@ -157,12 +156,8 @@ class SpikingNetwork(torch.nn.Module):
         blocks: list[torch.nn.Module] = []
         shape = self.input_shape
         for index, layer in enumerate(network.layers, start=1):
-            new_blocks, shape = _BUILDERS[type(layer)](layer, shape, neuron_params(neuron))
-            if min(shape) < 1:
-                raise ConfigError(
-                    f"layer #{index} ({type(layer).__name__}) leaves an empty output "
-                    f"{shape}: use a smaller kernel or stride, or more padding"
-                )
+            where = layer_where(index, layer)
+            new_blocks, shape = _BUILDERS[type(layer)](layer, shape, neuron_params(neuron), where)
             blocks += new_blocks
         self.blocks = torch.nn.ModuleList(blocks)
         #: Shape of one output sample without batch and time axes: (classes,).
@@ -211,11 +206,7 @@ class SpikingNetwork(torch.nn.Module):
         spiking layer (:meth:`layer_names`), each sample's total spike count over the T
         steps divided by the layer's neuron count, shape (batch,).
         """
-        if tuple(spikes.shape[1:-1]) != self.input_shape:
-            raise ValueError(
-                f"expected input spikes shaped (batch, {self.input_shape}, T), "
-                f"got {tuple(spikes.shape)}"
-            )
+        check_input_spikes(spikes, self.input_shape)
         emitted: list[torch.Tensor] = []
         self._emitted = emitted
         try:

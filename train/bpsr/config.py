@@ -9,7 +9,7 @@ from pumice.train.config_checks import check
 
 @dataclass(frozen=True)
 class BpsrConfig:
-    """Settings of a BPSR network (NOTES.md section 4); their presence selects the family.
+    """Settings of a BPSR network (the BPSR paper); their presence selects the family.
 
     Values the paper lost are marked (lost): the defaults are pumice's choice.
     """

@@ -16,28 +16,25 @@ import torch
 
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Node, RecurrentCubaLIF
 from pumice.train.bpsr.blocks import ConvBlock, DenseBlock
-
-
-def _array(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().cpu().double().numpy()
+from pumice.train.ir_arrays import ir_array
 
 
 def _weight(weight: torch.Tensor, rewiring) -> tuple[np.ndarray, bool]:
     """The weight with absent synapses exactly 0, and whether it is sparse."""
     if rewiring is None:
-        return _array(weight), False
-    return _array(weight) * rewiring.mask.cpu().numpy(), True
+        return ir_array(weight), False
+    return ir_array(weight) * rewiring.mask.cpu().numpy(), True
 
 
 def _neuron_fields(block, shape: tuple[int, ...]) -> dict:
     neuron = block.neuron
-    tau = np.clip(_array(neuron.tau), 0.0, 1.0)
+    tau = np.clip(ir_array(neuron.tau), 0.0, 1.0)
     return {
         "shape": shape,
         "threshold": float(neuron.threshold),
         "current_decay": 1.0,
         "voltage_decay": np.broadcast_to(1.0 - tau, shape).copy(),
-        "bias": np.broadcast_to(_array(neuron.bias), shape).copy(),
+        "bias": np.broadcast_to(ir_array(neuron.bias), shape).copy(),
     }
 
 
@@ -56,7 +53,7 @@ def _dense_nodes(network, name: str, block: DenseBlock, shape: tuple[int, ...]):
 def _conv_nodes(block: ConvBlock, shape: tuple[int, ...]):
     """(synapse, neuron) of a conv block on input ``shape``."""
     padding = (block.padding, block.padding)
-    synapse = Conv2d(_array(block.weight), stride=(block.stride, block.stride), padding=padding)
+    synapse = Conv2d(ir_array(block.weight), stride=(block.stride, block.stride), padding=padding)
     return synapse, CubaLIF(**_neuron_fields(block, synapse.output_shape(shape)))
 
 

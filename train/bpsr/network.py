@@ -1,5 +1,5 @@
 """The BPSR network family: heterogeneous (optionally recurrent) LIF layers trained with
-spike and weight sparsity regularisers and, optionally, rewiring (NOTES.md section 4).
+spike and weight sparsity regularisers and, optionally, rewiring (the BPSR paper).
 
 Time follows SLAYER's convention, which is also the deployed graph's: input spikes enter
 the first synapse undelayed, and each spiking layer's output reaches the next synapse one
@@ -31,16 +31,8 @@ from pumice.train.config import (
     NetworkConfig,
     TrainConfig,
 )
-
-Shape = tuple[int, ...]
-
-
-def _needs_image(index: int, kind: str, shape: Shape) -> None:
-    if len(shape) != 3:
-        raise ConfigError(
-            f"layer #{index} ({kind}) needs (channels, height, width) input, got shape "
-            f"{shape}: put it before any flatten or dense layer"
-        )
+from pumice.train.errors import check_input_spikes
+from pumice.train.layer_shapes import Shape, conv_output_shape, flatten_output_shape, layer_where
 
 
 def _block(
@@ -48,27 +40,20 @@ def _block(
 ) -> tuple[torch.nn.Module | None, Shape]:
     """The block of config layer #``index`` on input ``shape`` (None for a flatten layer)
     and its output shape."""
+    where = layer_where(index, layer)
     if isinstance(layer, FlattenLayer):
-        _needs_image(index, "flatten", shape)
-        return None, (math.prod(shape),)
+        return None, flatten_output_shape(shape, where)
     if isinstance(layer, DenseLayer):
         block = DenseBlock(math.prod(shape), layer.features, layer.recurrent, settings)
         return block, (layer.features,)
     if not isinstance(layer, ConvLayer):
         raise ConfigError(
-            f"layer #{index} ({type(layer).__name__}): the BPSR family has dense, conv and "
-            "flatten layers only; use a strided conv instead of pooling"
+            f"{where}: the BPSR family has dense, conv and flatten layers only; use a strided "
+            "conv instead of pooling"
         )
-    _needs_image(index, "conv", shape)
-    channels, *size = shape
-    out = tuple((n + 2 * layer.padding - layer.kernel) // layer.stride + 1 for n in size)
-    if min(out) < 1:
-        raise ConfigError(
-            f"layer #{index} (ConvLayer) leaves an empty output {(layer.features, *out)}: "
-            "use a smaller kernel or stride, or more padding"
-        )
-    block = ConvBlock(channels, layer.features, layer.kernel, layer.stride, layer.padding, settings)
-    return block, (layer.features, *out)
+    out = conv_output_shape(layer, shape, where)
+    block = ConvBlock(shape[0], layer.features, layer.kernel, layer.stride, layer.padding, settings)
+    return block, out
 
 
 class BpsrNetwork(torch.nn.Module):
@@ -154,11 +139,7 @@ class BpsrNetwork(torch.nn.Module):
         sample's spikes per neuron over the window (batch,). The hidden layers' spike
         counts (batch, *neurons), with their graph, are kept for :meth:`loss`.
         """
-        if tuple(spikes.shape[1:-1]) != self.input_shape:
-            raise ValueError(
-                f"expected input spikes shaped (batch, {self.input_shape}, T), "
-                f"got {tuple(spikes.shape)}"
-            )
+        check_input_spikes(spikes, self.input_shape)
         hidden: list[torch.Tensor] = []
         x = spikes
         for block in self.blocks:

@@ -1,6 +1,8 @@
-"""Heterogeneous LIF neuron (BPSR, NOTES.md section 4): a learned leak and bias per neuron.
+"""Heterogeneous LIF neuron (BPSR: backpropagation with sparsity regularization): a learned
+leak and bias per neuron.
 
-Per step ``t``, with synaptic input ``I(t)`` and optional recurrent weights ``W_rec``::
+Per step ``t``, with synaptic input ``I(t)`` and optional recurrent weights ``W_rec``,
+the shared LIF (:mod:`pumice.train.lif`) with a Gaussian surrogate::
 
     u(t) = tau * u(t-1) * (1 - s(t-1)) + (I(t) + W_rec s(t-1)) + b
     s(t) = u(t) >= threshold
@@ -8,8 +10,7 @@ Per step ``t``, with synaptic input ``I(t)`` and optional recurrent weights ``W_
 ``tau`` is a parameter kept in [0, 1] by clamping it after every optimiser step
 (:meth:`HeterogeneousLIF.clamp_`), not by a squashing function, so the exported leak is
 the trained value itself. The reset gate ``1 - s(t-1)`` is detached: the backward pass
-ignores it. The operations run in the order of pumice's float emulator (decay, add the
-input, add the bias), so both give the same spikes.
+ignores it, as in the paper.
 """
 
 from __future__ import annotations
@@ -18,12 +19,7 @@ from collections.abc import Sequence
 
 import torch
 
-from pumice.train.bpsr.spike import spike
-
-
-def reset_gate(spikes: torch.Tensor) -> torch.Tensor:
-    """1 where the neuron did not fire, 0 where it did; constant for the backward pass."""
-    return 1.0 - spikes.detach()
+from pumice.train.lif import LIFParameters, run_lif
 
 
 class HeterogeneousLIF(torch.nn.Module):
@@ -35,10 +31,23 @@ class HeterogeneousLIF(torch.nn.Module):
         super().__init__()
         self.threshold = threshold
         self.surrogate_width = surrogate_width
+        #: Whether the backward pass ignores the reset gate (the paper's choice).
+        self.detach_reset = True
         #: Leak factor per neuron (or per channel), in [0, 1].
         self.tau = torch.nn.Parameter(torch.full(tuple(param_shape), float(tau_init)))
         #: Bias current added every step.
         self.bias = torch.nn.Parameter(torch.zeros(tuple(param_shape)))
+
+    def lif_parameters(self) -> LIFParameters:
+        """The neurons' current leak, bias and settings as :class:`LIFParameters`."""
+        return LIFParameters(
+            decay=self.tau,
+            threshold=self.threshold,
+            surrogate="gaussian",
+            surrogate_parameter=self.surrogate_width,
+            bias=self.bias,
+            detach_reset=self.detach_reset,
+        )
 
     def forward(
         self, current: torch.Tensor, recurrent_weight: torch.Tensor | None = None
@@ -47,18 +56,7 @@ class HeterogeneousLIF(torch.nn.Module):
 
         ``recurrent_weight`` (n, n) adds ``W_rec s(t-1)`` over the flattened neurons.
         """
-        u = torch.zeros_like(current[..., 0])
-        fired = torch.zeros_like(u)
-        trains = []
-        for t in range(current.shape[-1]):
-            drive = current[..., t]
-            if recurrent_weight is not None and t > 0:
-                feedback = fired.flatten(1) @ recurrent_weight.T
-                drive = drive + feedback.view_as(fired)
-            u = u * reset_gate(fired) * self.tau + drive + self.bias
-            fired = spike(u, self.threshold, self.surrogate_width)
-            trains.append(fired)
-        return torch.stack(trains, dim=-1)
+        return run_lif(current, self.lif_parameters(), recurrent_weight)
 
     @torch.no_grad()
     def clamp_(self) -> None:

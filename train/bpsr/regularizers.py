@@ -1,4 +1,4 @@
-"""BPSR's loss terms (NOTES.md section 4), each summed over the batch.
+"""BPSR's loss terms (the BPSR paper), each summed over the batch.
 
 Per sample the loss is ``CE(softmax(k * sum_t s_out(t))) + lambda_s * sum over hidden
 layers ||sum_t s(t)||^2 + lambda_w * sum |w|``; summed over a batch of ``B`` samples the

@@ -1,4 +1,4 @@
-"""Rewiring of one synapse matrix (BPSR, NOTES.md section 4): prune by weight, grow by momentum.
+"""Rewiring of one synapse matrix (the BPSR paper): prune by weight, grow by momentum.
 
 After every optimiser step (:meth:`Rewiring.step`), for a weight ``W`` (out, in) and its
 gradient::

@@ -10,7 +10,7 @@ from pumice.train.config_checks import check
 
 @dataclass(frozen=True)
 class ImsnnConfig:
-    """Settings of an IMSNN network (NOTES.md section 1); their presence selects the family.
+    """Settings of an IMSNN network (Adams et al.); their presence selects the family.
 
     Values the paper lost are marked (lost): the defaults are pumice's choice.
     """

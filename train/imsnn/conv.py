@@ -1,7 +1,7 @@
 """The ISI-modulated convolution synapse, event-based forward and backward.
 
 Heights are (out, in, kh, kw); each kernel (o, c) has one mean and one width, shared by
-all its positions (NOTES.md section 1). Spikes and ISIs are (batch, T, in, H, W)::
+all its positions (Adams et al.). Spikes and ISIs are (batch, T, in, H, W)::
 
     I[b, t, o, y, x] = sum_{c, i, j} height[o, c, i, j] * s[b, t, c, y', x']
                                      * G(phi[b, t, c, y', x']; mean[o, c], width[o, c])
@@ -27,10 +27,12 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
+from pumice.convert.ir.nodes import conv_output_hw
 from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_gaussian_slope, isi_state
 from pumice.train.imsnn.parameters import check_tuning, chunk_size
+from pumice.train.imsnn.synapse_inputs import check_conv_spikes
 
 
 class _Geometry:
@@ -42,9 +44,7 @@ class _Geometry:
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
-        self.out_hw = tuple(
-            (in_hw[i] + 2 * padding[i] - kernel[i]) // stride[i] + 1 for i in range(2)
-        )
+        self.out_hw = conv_output_hw(in_hw, kernel, stride, padding, (1, 1))
 
     def taps(self, f, y, x) -> Iterator[tuple[int, int, torch.Tensor, torch.Tensor]]:
         """Per kernel tap (i, j): which inputs (f, y, x) reach an output, and its flat row."""
@@ -223,18 +223,7 @@ class IsiConv2d(torch.nn.Module):
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out, H', W') of input spikes (B, T, in, H, W)."""
-        channels, kh, kw = self.height.shape[1:]
-        if spikes.dim() != 5 or spikes.shape[2] != channels:
-            raise ModelError(
-                f"{self.name}: expected spikes (batch, T, {channels}, H, W), "
-                f"got {tuple(spikes.shape)}"
-            )
-        padded = [spikes.shape[3 + i] + 2 * self.padding[i] for i in range(2)]
-        if padded[0] < kh or padded[1] < kw:
-            raise ModelError(
-                f"{self.name}: kernel {kh}x{kw} is larger than its padded input "
-                f"{padded[0]}x{padded[1]}"
-            )
+        check_conv_spikes(self.name, spikes, self.height.shape, self.padding)
         phi = gate_isi_gradient(isi_state(spikes), self.rule)
         return isi_conv2d(
             spikes, phi, self.height, self.mean, self.width, self.stride, self.padding

@@ -1,6 +1,6 @@
 """The ISI-modulated dense synapse, event-based forward and backward.
 
-Current into postsynaptic neuron ``o`` at step ``t`` (NOTES.md section 1)::
+Current into postsynaptic neuron ``o`` at step ``t`` (Adams et al.)::
 
     I[b, t, o] = sum_j height[o, j] * G(phi[b, t, j]; mean[o, j], width[o, j]) * s[b, t, j]
 
@@ -22,6 +22,7 @@ from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_gaussian_slope, isi_state
 from pumice.train.imsnn.parameters import check_tuning, chunk_size
+from pumice.train.imsnn.synapse_inputs import check_dense_spikes
 
 #: A value held by more than 1/MATMUL_ADVANTAGE of the positions gets a dense matmul: one
 #: (6400 x 500) @ (500 x 500) matmul took as long as gathering 44k positions (1/73 of
@@ -156,10 +157,6 @@ class IsiDense(torch.nn.Module):
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out) of input spikes (B, T, in)."""
-        if spikes.dim() != 3 or spikes.shape[-1] != self.height.shape[1]:
-            raise ModelError(
-                f"{self.name}: expected spikes (batch, T, {self.height.shape[1]}), "
-                f"got {tuple(spikes.shape)}"
-            )
+        check_dense_spikes(self.name, spikes, self.height.shape[1])
         phi = gate_isi_gradient(isi_state(spikes), self.rule)
         return isi_dense(spikes, phi, self.height, self.mean, self.width)

@@ -28,20 +28,16 @@ from pumice.convert.ir import (
 from pumice.train.imsnn.conv import IsiConv2d
 from pumice.train.imsnn.dense import IsiDense
 from pumice.train.imsnn.plain import PlainConv2d, PlainDense
-
-
-def _array(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().cpu().double().numpy()
-
+from pumice.train.ir_arrays import ir_array
 
 #: Synapse module type -> its IR node.
 EXPORTERS: dict[type, Callable[[torch.nn.Module], Node]] = {
-    IsiDense: lambda m: ISIDense(_array(m.height), _array(m.mean), _array(m.width)),
+    IsiDense: lambda m: ISIDense(ir_array(m.height), ir_array(m.mean), ir_array(m.width)),
     IsiConv2d: lambda m: ISIConv2d(
-        _array(m.height), _array(m.mean), _array(m.width), m.stride, m.padding
+        ir_array(m.height), ir_array(m.mean), ir_array(m.width), m.stride, m.padding
     ),
-    PlainDense: lambda m: Dense(_array(m.weight)),
-    PlainConv2d: lambda m: Conv2d(_array(m.weight), stride=m.stride, padding=m.padding),
+    PlainDense: lambda m: Dense(ir_array(m.weight)),
+    PlainConv2d: lambda m: Conv2d(ir_array(m.weight), stride=m.stride, padding=m.padding),
 }
 
 

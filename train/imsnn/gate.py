@@ -5,7 +5,7 @@ an ISI part: the spike changes its neuron's ISI ``phi``, which changes every wei
 that neuron drives. The gate sits on ``phi``: identity forward; backward it keeps the
 gradient ``dL/dphi`` only where its sign says the update raises the ISI
 (``dL/dphi < 0``: fewer spikes, rule "imsnn") or only where it lowers it
-(``dL/dphi > 0``: more spikes, rule "imsnnc"), and zeroes the rest (NOTES.md section 1).
+(``dL/dphi > 0``: more spikes, rule "imsnnc"), and zeroes the rest (Adams et al.).
 """
 
 from __future__ import annotations

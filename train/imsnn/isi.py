@@ -33,7 +33,7 @@ def isi_state(spikes: torch.Tensor) -> torch.Tensor:
 
 
 def isi_gaussian(phi: torch.Tensor, mean: torch.Tensor, width: torch.Tensor) -> torch.Tensor:
-    """The tuning ``exp(-(phi - mean)^2 / (2 width^2))`` of NOTES.md section 1 (broadcast)."""
+    """The tuning ``exp(-(phi - mean)^2 / (2 width^2))`` of Adams et al. (broadcast)."""
     return torch.exp(-0.5 * ((phi - mean) / width) ** 2)
 
 

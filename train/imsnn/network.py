@@ -25,9 +25,8 @@ import torch
 import torch.nn.functional as F
 
 from pumice.convert.ir import Graph
-from pumice.errors import ConfigError, ModelError
+from pumice.errors import ConfigError
 from pumice.train.config import (
-    LAYER_TYPES,
     ConvLayer,
     DenseLayer,
     FlattenLayer,
@@ -35,6 +34,7 @@ from pumice.train.config import (
     NetworkConfig,
     TrainConfig,
 )
+from pumice.train.errors import check_input_spikes
 from pumice.train.imsnn.config import ImsnnConfig
 from pumice.train.imsnn.conv import IsiConv2d
 from pumice.train.imsnn.dense import IsiDense
@@ -42,9 +42,13 @@ from pumice.train.imsnn.export import export_imsnn
 from pumice.train.imsnn.neurons import delay_one_step, lif_spikes, output_potential
 from pumice.train.imsnn.parameters import draw_heights, draw_uniform
 from pumice.train.imsnn.plain import PlainConv2d, PlainDense
-
-Shape = tuple[int, ...]
-_TYPE_NAMES = {cls: name for name, cls in LAYER_TYPES.items()}
+from pumice.train.layer_shapes import (
+    Shape,
+    conv_output_shape,
+    flatten_output_shape,
+    layer_type,
+    layer_where,
+)
 
 
 @dataclass(frozen=True)
@@ -76,43 +80,24 @@ def _plan(layers: Sequence[LayerConfig], input_shape: Shape) -> list[Layer]:
         plan.append(Layer(kind, f"{kind}{counters[kind]}", shape, out, synapse, config))
 
     for index, layer in enumerate(layers, start=1):
-        kind = _TYPE_NAMES.get(type(layer), type(layer).__name__)
-        where = f"[[network.layers]] #{index} ({kind})"
+        where = layer_where(index, layer)
         if isinstance(layer, DenseLayer):
             if len(shape) > 1:
                 add("flatten", (math.prod(shape),), None)
                 shape = plan[-1].out_shape
             add("dense", (layer.features,), layer)
         elif isinstance(layer, ConvLayer):
-            out = _conv_shape(layer, shape, where)
-            add("conv", out, layer)
+            add("conv", conv_output_shape(layer, shape, where), layer)
         elif isinstance(layer, FlattenLayer):
-            if len(shape) != 3:
-                raise ConfigError(f"{where}: needs (channels, height, width) input, got {shape}")
-            add("flatten", (math.prod(shape),), layer)
+            add("flatten", flatten_output_shape(shape, where), layer)
         else:
             raise ConfigError(
-                f"{where}: the IMSNN family has no {kind} layer; it builds dense, conv and "
-                "flatten layers (the paper's networks; a conv stride > 1 replaces pooling)"
+                f"{where}: the IMSNN family has no {layer_type(layer)} layer; it builds dense, "
+                "conv and flatten layers (the paper's networks; a conv stride > 1 replaces "
+                "pooling)"
             )
         shape = plan[-1].out_shape
     return plan
-
-
-def _conv_shape(layer: ConvLayer, shape: Shape, where: str) -> Shape:
-    """Output shape of a conv layer; ConfigError when the input is not an image or too small."""
-    if len(shape) != 3:
-        raise ConfigError(
-            f"{where}: needs (channels, height, width) input, got shape {shape}: "
-            "put it before any flatten or dense layer"
-        )
-    size = [n + 2 * layer.padding for n in shape[1:]]
-    if min(size) < layer.kernel:
-        raise ConfigError(
-            f"{where}: kernel {layer.kernel} is larger than its input "
-            f"{shape[1]}x{shape[2]} (padding {layer.padding}): use a smaller kernel or more padding"
-        )
-    return (layer.features, *[(n - layer.kernel) // layer.stride + 1 for n in size])
 
 
 def _synapse(layer: Layer, height: torch.Tensor, imsnn: ImsnnConfig) -> torch.nn.Module:
@@ -186,11 +171,7 @@ class ImsnnNetwork(torch.nn.Module):
 
     def run(self, spikes: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Logits (batch, classes) and each hidden layer's spikes (batch, T, *shape)."""
-        if tuple(spikes.shape[1:-1]) != self.input_shape:
-            raise ModelError(
-                f"expected input spikes shaped (batch, {self.input_shape}, T), "
-                f"got {tuple(spikes.shape)}"
-            )
+        check_input_spikes(spikes, self.input_shape)
         config = self.imsnn
         x = spikes.movedim(-1, 1).to(next(self.parameters()).dtype)
         hidden: dict[str, torch.Tensor] = {}

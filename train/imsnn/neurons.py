@@ -1,6 +1,7 @@
-"""IMSNN neurons: LIF with a SuperSpike surrogate, and the non-spiking output layer.
+"""IMSNN neurons (Adams et al.): LIF with a SuperSpike surrogate, and the non-spiking output.
 
-Hidden layers (NOTES.md section 1), over (batch, T, *neurons) currents::
+Hidden layers run the shared LIF (:mod:`pumice.train.lif`) without bias, over
+(batch, T, *neurons) currents, the IMSNN synapses' layout::
 
     u(t) = alpha * u(t-1) * (1 - s(t-1)) + I(t)        s(t) = H(u(t) - threshold)
 
@@ -18,33 +19,16 @@ from __future__ import annotations
 
 import torch
 
-
-class _SuperSpike(torch.autograd.Function):
-    """Heaviside of ``u - threshold`` forward; SuperSpike's fast sigmoid derivative back."""
-
-    @staticmethod
-    def forward(ctx, distance: torch.Tensor, beta: float) -> torch.Tensor:
-        ctx.save_for_backward(distance)
-        ctx.beta = beta
-        return (distance >= 0).to(distance.dtype)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (distance,) = ctx.saved_tensors
-        return grad / (1 + ctx.beta * distance.abs()) ** 2, None
+from pumice.train.lif import LIFParameters, run_lif
 
 
 def lif_spikes(current: torch.Tensor, decay: float, threshold: float, beta: float) -> torch.Tensor:
-    """Spikes (batch, T, ...) of LIF neurons driven by ``current`` (batch, T, ...)."""
-    potential = torch.zeros_like(current[:, 0])
-    keep = torch.ones_like(potential)
-    spikes = []
-    for step_current in current.unbind(1):
-        potential = decay * potential * keep + step_current
-        fired = _SuperSpike.apply(potential - threshold, beta)
-        spikes.append(fired)
-        keep = 1 - fired.detach()
-    return torch.stack(spikes, 1)
+    """Spikes (batch, T, ...) of LIF neurons driven by ``current`` (batch, T, ...).
+
+    The shared LIF runs time last; its spikes come back contiguous in the synapses' layout.
+    """
+    parameters = LIFParameters(decay, threshold, "superspike", beta)
+    return run_lif(current.movedim(1, -1), parameters).movedim(-1, 1).contiguous()
 
 
 def output_potential(current: torch.Tensor, decay: float) -> torch.Tensor:

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from pumice.errors import ModelError
+from pumice.train.imsnn.synapse_inputs import check_conv_spikes, check_dense_spikes
 
 
 class PlainDense(torch.nn.Module):
@@ -20,11 +21,7 @@ class PlainDense(torch.nn.Module):
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out) of input spikes (B, T, in)."""
-        if spikes.dim() != 3 or spikes.shape[-1] != self.weight.shape[1]:
-            raise ModelError(
-                f"{self.name}: expected spikes (batch, T, {self.weight.shape[1]}), "
-                f"got {tuple(spikes.shape)}"
-            )
+        check_dense_spikes(self.name, spikes, self.weight.shape[1])
         return F.linear(spikes, self.weight)
 
 
@@ -46,11 +43,7 @@ class PlainConv2d(torch.nn.Module):
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out, H', W') of input spikes (B, T, in, H, W)."""
-        if spikes.dim() != 5 or spikes.shape[2] != self.weight.shape[1]:
-            raise ModelError(
-                f"{self.name}: expected spikes (batch, T, {self.weight.shape[1]}, H, W), "
-                f"got {tuple(spikes.shape)}"
-            )
+        check_conv_spikes(self.name, spikes, self.weight.shape, self.padding)
         batch, steps = spikes.shape[:2]
         frames = spikes.reshape(batch * steps, *spikes.shape[2:])
         current = F.conv2d(frames, self.weight, stride=self.stride, padding=self.padding)
