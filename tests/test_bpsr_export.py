@@ -10,7 +10,6 @@ from pumice.convert.emulator import emulate
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, RecurrentCubaLIF
 from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.errors import ConfigError
-from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.network import BpsrNetwork
 from pumice.train.config import (
     ConvLayer,
@@ -24,6 +23,7 @@ from pumice.train.config import (
     load_config,
 )
 from pumice.train.network import SpikingNetwork
+from pumice.train.sections.bpsr import BpsrConfig
 
 STEPS = 8
 LAYERS = (ConvLayer(3, 3, padding=1), DenseLayer(10, recurrent=True), DenseLayer(4))

@@ -7,11 +7,11 @@ import math
 import pytest
 import torch
 
-from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.network import BpsrNetwork
 from pumice.train.bpsr.neuron import HeterogeneousLIF
 from pumice.train.bpsr.regularizers import classification_loss, spike_l2, weight_l1
 from pumice.train.config import DenseLayer, NetworkConfig
+from pumice.train.sections.bpsr import BpsrConfig
 from pumice.train.surrogates import SURROGATES, gaussian
 
 

@@ -10,7 +10,6 @@ import torch
 from bpsr_factory import train_rewired
 
 from pumice.convert.ir import Dense, RecurrentCubaLIF, load_graph, save_graph
-from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.rewiring import Rewiring
 from pumice.train.checkpoint import (
     Checkpoint,
@@ -20,6 +19,7 @@ from pumice.train.checkpoint import (
 )
 from pumice.train.config import config_from_dict
 from pumice.train.families import build_network
+from pumice.train.sections.bpsr import BpsrConfig
 
 # Pre neurons j at the origin, on the x axis and on the z axis; post neurons i at the
 # origin and on the y axis: distances ||c_i - c_j|| = [[0, 1, 1], [1, sqrt 2, sqrt 2]].

@@ -14,8 +14,8 @@ import torch
 from pumice.convert.emulator import emulate
 from pumice.convert.ir.windows import layer_windows, pad_for_lag
 from pumice.train.config import ConvLayer, DenseLayer, NetworkConfig
-from pumice.train.imsnn.config import ImsnnConfig
 from pumice.train.imsnn.network import ImsnnNetwork
+from pumice.train.sections.imsnn import ImsnnConfig
 
 STEPS = 24
 NETWORKS = {

@@ -24,8 +24,8 @@ from pumice.train.config import (
     load_config,
 )
 from pumice.train.families import build_network
-from pumice.train.imsnn.config import ImsnnConfig
 from pumice.train.imsnn.network import ImsnnNetwork
+from pumice.train.sections.imsnn import ImsnnConfig
 from pumice.train.trainer import train
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

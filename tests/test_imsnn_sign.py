@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from pumice.train.config import DataConfig, DenseLayer, NetworkConfig, OptimConfig, TrainConfig
-from pumice.train.imsnn.config import ImsnnConfig
+from pumice.train.sections.imsnn import ImsnnConfig
 from pumice.train.trainer import train
 
 

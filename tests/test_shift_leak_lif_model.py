@@ -17,7 +17,8 @@ from hypothesis.extra import numpy as hnp
 from lava.proc.lif.models import AbstractPyLifModelFixed
 
 from pumice.convert import lava_arithmetic as la
-from pumice.convert.ir import NO_LEAK, FixedDense, FixedShiftLIF, Graph, Input
+from pumice.convert.ir import FixedDense, FixedShiftLIF, Graph, Input
+from pumice.convert.ir.fixed_point import NO_LEAK
 from pumice.deploy.processes.shift_leak_lif.models import PyShiftLeakLIFModelFixed
 from pumice.deploy.processes.shift_leak_lif.process import ShiftLeakLIF
 

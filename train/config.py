@@ -30,8 +30,8 @@ from pumice.toml_dataclass import (
     toml_lines,
     type_name,
 )
-from pumice.train.bpsr.config import BpsrConfig
-from pumice.train.imsnn.config import ImsnnConfig
+from pumice.train.sections.bpsr import BpsrConfig
+from pumice.train.sections.imsnn import ImsnnConfig
 
 
 @dataclass(frozen=True)

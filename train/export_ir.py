@@ -10,10 +10,9 @@ from lava.lib.dl import slayer
 from lava.lib.dl.slayer.utils import quantize
 
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
+from pumice.convert.ir.fixed_point import DECAY_ONE
 from pumice.errors import ModelError
 from pumice.train.ir_arrays import ir_array
-
-_DECAY_ONE = 1 << 12
 
 
 def _synapse_weight(synapse: torch.nn.Module) -> np.ndarray:
@@ -36,8 +35,8 @@ def _neuron(block: torch.nn.Module, shape: tuple[int, ...]) -> CubaLIF:
     return CubaLIF(
         shape=shape,
         threshold=float(neuron.threshold),
-        current_decay=float(quantize(neuron.current_decay).item()) / _DECAY_ONE,
-        voltage_decay=float(quantize(neuron.voltage_decay).item()) / _DECAY_ONE,
+        current_decay=float(quantize(neuron.current_decay).item()) / DECAY_ONE,
+        voltage_decay=float(quantize(neuron.voltage_decay).item()) / DECAY_ONE,
         bias=np.zeros(1),
     )
 

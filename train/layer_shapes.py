@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from pumice.convert.ir.nodes import conv_output_hw
+from pumice.convert.ir.shapes import conv_output_hw
 from pumice.errors import ConfigError
 from pumice.train.config import LAYER_TYPES, ConvLayer, LayerConfig, PoolLayer
 

@@ -20,8 +20,9 @@ import numpy as np
 from pumice.atomic import atomic_open
 from pumice.convert import lava_arithmetic as la
 from pumice.convert.interchange.expressible import refuse_inexpressible
-from pumice.convert.interchange.netx_format import BIAS_EXP, netx_dense
+from pumice.convert.interchange.netx_format import netx_dense
 from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph
+from pumice.convert.ir.fixed_point import NETX_BIAS_EXP
 from pumice.convert.passes.quantize import QuantizeToLoihi
 from pumice.errors import ModelError
 
@@ -75,9 +76,9 @@ def _neuron(name: str, node: FixedCubaLIF, is_input: bool) -> dict:
     bias = la.arithmetic_shift(
         np.broadcast_to(np.asarray(node.bias_mant, dtype=np.int64), shape), node.bias_exp
     )
-    if np.any(bias % (1 << BIAS_EXP)):
+    if np.any(bias % (1 << NETX_BIAS_EXP)):
         raise ModelError(
-            f"node '{name}': netx's bias_exp is {BIAS_EXP}; this bias is not a multiple of 64"
+            f"node '{name}': netx's bias_exp is {NETX_BIAS_EXP}; this bias is not a multiple of 64"
         )
     if is_input and bias.any():
         raise ModelError(f"node '{name}': netx gives its input neuron no bias")
@@ -89,7 +90,7 @@ def _neuron(name: str, node: FixedCubaLIF, is_input: bool) -> dict:
         "neuron/refDelay": 1,
         "neuron/gradedSpike": False,
     }
-    bias = bias >> BIAS_EXP
+    bias = bias >> NETX_BIAS_EXP
     if len(shape) == 3 and np.array_equal(bias, np.broadcast_to(bias[:, :1, :1], shape)):
         bias = bias[:, 0, 0]  # per channel
     elif len(shape) == 3:

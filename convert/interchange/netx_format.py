@@ -13,8 +13,6 @@ from pumice.convert.ir import FixedDense
 LAYER_TYPES = ("input", "dense", "conv", "pool", "flatten")
 #: Neuron types netx builds a Lava ``LIF`` for.
 NEURON_TYPES = ("CUBA", "LOIHI")
-#: netx gives every LIF ``bias_exp = 6``: the file's bias is the mantissa.
-BIAS_EXP = 6
 
 
 def netx_dense(weight: np.ndarray) -> FixedDense:

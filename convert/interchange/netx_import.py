@@ -27,8 +27,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from pumice.convert.interchange.netx_format import BIAS_EXP, LAYER_TYPES, NEURON_TYPES, netx_dense
+from pumice.convert.interchange.netx_format import LAYER_TYPES, NEURON_TYPES, netx_dense
 from pumice.convert.ir import FixedConv2d, FixedCubaLIF, Flatten, Graph, Input, Node
+from pumice.convert.ir.fixed_point import NETX_BIAS_EXP
 from pumice.errors import ModelError
 
 #: netx's neuron for a dense layer without one; its ``1 << 18 - 1`` is ``1 << 17``.
@@ -104,7 +105,7 @@ def _neuron(layer: _Layer, shape: tuple[int, ...], bias: np.ndarray | None) -> F
         dv=params["vDecay"],
         vth=params["vThMant"],
         bias_mant=np.zeros(shape, dtype=np.int64) if bias is None else bias,
-        bias_exp=BIAS_EXP,
+        bias_exp=NETX_BIAS_EXP,
     )
 
 

@@ -13,8 +13,8 @@ import math
 
 import torch
 
-from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.neuron import HeterogeneousLIF
+from pumice.train.sections.bpsr import BpsrConfig
 
 
 def _normal_weight(shape: tuple[int, ...], fan_in: int, settings: BpsrConfig) -> torch.nn.Parameter:

@@ -5,8 +5,8 @@ Time follows SLAYER's convention, which is also the deployed graph's: input spik
 the first synapse undelayed, and each spiking layer's output reaches the next synapse one
 step later. Every layer also runs Lava's first step, in which no synaptic input has
 arrived yet (see :mod:`pumice.train.bpsr.blocks`), so the exported graph emulated on
-:func:`~pumice.convert.latency.pad_for_latency` input and counted over
-:func:`~pumice.convert.latency.layer_windows` gives this forward pass's spikes exactly.
+:func:`~pumice.convert.ir.windows.pad_for_lag` input and counted over
+:func:`~pumice.convert.ir.windows.layer_windows` gives this forward pass's spikes exactly.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import torch
 from pumice.convert.ir import Graph
 from pumice.errors import ConfigError
 from pumice.train.bpsr.blocks import ConvBlock, DenseBlock
-from pumice.train.bpsr.config import BpsrConfig
 from pumice.train.bpsr.export import export_bpsr
 from pumice.train.bpsr.regularizers import classification_loss, spike_l2, weight_l1
 from pumice.train.bpsr.rewiring import Rewiring
@@ -33,6 +32,7 @@ from pumice.train.config import (
 )
 from pumice.train.errors import check_input_spikes
 from pumice.train.layer_shapes import Shape, conv_output_shape, flatten_output_shape, layer_where
+from pumice.train.sections.bpsr import BpsrConfig
 
 
 def _block(

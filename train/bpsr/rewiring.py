@@ -26,7 +26,7 @@ import math
 
 import torch
 
-from pumice.train.bpsr.config import BpsrConfig
+from pumice.train.sections.bpsr import BpsrConfig
 
 
 class Rewiring(torch.nn.Module):

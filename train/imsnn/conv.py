@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
-from pumice.convert.ir.nodes import conv_output_hw
+from pumice.convert.ir.shapes import conv_output_hw
 from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_gaussian_slope, isi_state

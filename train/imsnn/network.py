@@ -6,7 +6,7 @@ The last dense layer is the output: its neurons never fire, the logits are their
 potential at the last step and the loss is cross-entropy summed over the batch.
 
 Time follows SLAYER's convention, so the exported graph lines up with
-:mod:`pumice.convert.latency`: the input enters the first synapse undelayed, and every
+:mod:`pumice.convert.ir.windows`: the input enters the first synapse undelayed, and every
 hidden layer's spikes reach the next synapse one step later (``delay_shift``). The next
 layer's ISIs are those of the delayed spikes, as the IR's synapse sees them.
 
@@ -35,7 +35,6 @@ from pumice.train.config import (
     TrainConfig,
 )
 from pumice.train.errors import check_input_spikes
-from pumice.train.imsnn.config import ImsnnConfig
 from pumice.train.imsnn.conv import IsiConv2d
 from pumice.train.imsnn.dense import IsiDense
 from pumice.train.imsnn.export import export_imsnn
@@ -49,6 +48,7 @@ from pumice.train.layer_shapes import (
     layer_type,
     layer_where,
 )
+from pumice.train.sections.imsnn import ImsnnConfig
 
 
 @dataclass(frozen=True)

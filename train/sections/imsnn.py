@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pumice.train.config_checks import check
+from pumice.toml_dataclass import check
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pumice.train.config_checks import check
+from pumice.toml_dataclass import check
 
 
 @dataclass(frozen=True)
