@@ -3,8 +3,9 @@
 The graph is feed-forward, so each node is evaluated over all time steps at once, by the
 reference semantics of its kind (:mod:`pumice.convert.semantics`), chosen by its role:
 synapses are followed by Lava's one-step buffer, neurons loop over time vectorised across
-the batch. An ISI binner's output is held as its input's ISIs (never as the K-times
-larger map), and a synapse after it adds one weight column per spike. For fixed-point
+the batch. A router's output (an ISI binner's, a payload router's) is held as its
+input's ISIs (never as the K-times larger map), and a synapse after it adds one weight
+column per event, times the event's value. For fixed-point
 graphs the result equals Lava ``fixed_pt`` spike for spike and bit for bit in ``u`` and
 ``v``.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from pumice.convert.intervals import Binned
+from pumice.convert.intervals import LineEvents
 from pumice.convert.ir import Graph, RunResult
 from pumice.convert.ir.checks import check_input, check_non_spiking, check_runnable
 from pumice.convert.ir.windows import layer_windows, pad_for_lag
@@ -24,17 +25,17 @@ from pumice.errors import ModelError
 
 
 def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_state: bool, windows):
-    values: dict[str, np.ndarray | Binned] = {}
+    values: dict[str, np.ndarray | LineEvents] = {}
     out = {"counts": {}, "spikes": {}, "u": {}, "v": {}, "potentials": {}}
     for name, node in graph.nodes.items():
         kind, role = type(node), node.traits.role
         if kind not in SEMANTICS:
             raise ModelError(f"node '{name}' of kind {kind.__name__} cannot be emulated")
         x = spikes if role == "input" else values[graph.predecessor(name)]
-        if isinstance(x, Binned) and role == "synapse" and kind in ON_EVENTS:
+        if isinstance(x, LineEvents) and role == "synapse" and kind in ON_EVENTS:
             values[name] = delay_one_step(ON_EVENTS[kind](node, x))
             continue
-        if isinstance(x, Binned) and role != "router":
+        if isinstance(x, LineEvents) and role != "router":
             x = x.dense()
         if role == "synapse":
             values[name] = delay_one_step(SEMANTICS[kind](node, x))

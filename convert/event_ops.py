@@ -14,10 +14,19 @@ from scipy.sparse import csr_matrix
 from pumice.convert.ir.shapes import conv_output_hw
 
 
-def _product(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], matrix: np.ndarray):
-    """``E @ matrix`` where ``E`` has a one at every (row, col) (repeats add up)."""
-    dtype = np.int64 if matrix.dtype.kind in "iub" else np.float64
-    events = csr_matrix((np.ones(rows.size, dtype=dtype), (rows, cols)), shape=shape)
+def _product(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    shape: tuple[int, int],
+    matrix: np.ndarray,
+    values: np.ndarray | None = None,
+):
+    """``E @ matrix`` where ``E`` holds ``values`` (ones by default) at every (row, col);
+    repeats add up. Integer matrices and values stay exact in int64."""
+    integer = matrix.dtype.kind in "iub" and (values is None or values.dtype.kind in "iub")
+    dtype = np.int64 if integer else np.float64
+    data = np.ones(rows.size, dtype=dtype) if values is None else values.astype(dtype)
+    events = csr_matrix((data, (rows, cols)), shape=shape)
     return np.asarray(events @ matrix.astype(dtype, copy=False))
 
 
@@ -28,9 +37,12 @@ def dense_events(
     sample: np.ndarray,
     line: np.ndarray,
     step: np.ndarray,
+    values: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``weight @ s`` for spikes at (sample, line, step): (batch, out, steps)."""
-    out = _product(sample * steps + step, line, (batch * steps, weight.shape[1]), weight.T)
+    """``weight @ s`` for spikes at (sample, line, step), each of its value (default 1):
+    (batch, out, steps)."""
+    shape = (batch * steps, weight.shape[1])
+    out = _product(sample * steps + step, line, shape, weight.T, values)
     return out.reshape(batch, steps, -1).transpose(0, 2, 1)
 
 

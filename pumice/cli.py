@@ -55,6 +55,8 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         profile=args.profile,
         max_isi=args.max_isi,
         isi_tolerance=args.isi_tolerance,
+        isi_lowering=args.isi_lowering,
+        payload_bits=args.payload_bits,
         scale=args.scale,
         keep_intermediate=args.keep_intermediate,
         start=args.start,
@@ -225,6 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="ISI synapses: drop trailing bins whose float weights are all below this",
+    )
+    convert.add_argument(
+        "--isi-lowering",
+        choices=("auto", "bins", "payload"),
+        default="auto",
+        help="ISI synapses: one binary line per ISI bin (bins), graded spikes carrying the "
+        "Gaussian (payload, Loihi 2; tunings shared per input), or payload where shared (auto)",
+    )
+    convert.add_argument(
+        "--payload-bits",
+        type=int,
+        default=8,
+        help="payload bits of the graded spikes of --isi-lowering payload (default 8)",
     )
     convert.add_argument("--json", type=Path, help="write the step report here")
     convert.add_argument(

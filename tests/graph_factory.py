@@ -13,6 +13,7 @@ from pumice.convert.ir import (
     FixedCubaLI,
     FixedCubaLIF,
     FixedDense,
+    FixedISIPayload,
     FixedRecurrentCubaLIF,
     FixedRecurrentShiftLIF,
     FixedShiftLIF,
@@ -232,3 +233,45 @@ def float_isi_graph(rng: np.random.Generator, conv: bool, steps: int) -> Graph:
         ("out", CubaLI((3,), 0.2, 0.1, np.array([0.0, 0.01, -0.01]))),
     ]
     return Graph.chain(nodes, {"steps": steps})
+
+
+def random_router(rng: np.random.Generator, n_in: int, longest: int):
+    """A payload router (random lines, bits, table, largest ISI) or an ISI binner of random
+    bins and bin width; returns (router, lines per input, payload bits)."""
+    if rng.integers(3) > 0:
+        lines, bits = int(rng.integers(1, 4)), int(rng.integers(1, 11))
+        span = int(rng.integers(1, longest + 1))
+        table = rng.integers(0, 1 << bits, size=(n_in * lines, span))
+        table = np.where(rng.random(table.shape) < 0.2, 0, table)
+        return FixedISIPayload(table, lines, bits), lines, bits
+    bins, width = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    return ISIBinner(bins, width), bins, 0
+
+
+def random_routed_graph(rng: np.random.Generator, map_input: bool, longest: int) -> Graph:
+    """Dense layers each behind a random router (:func:`random_router`), random LIFs, the
+    last layer non-spiking; the input a (1, H, W) map flattened (Lava's line order) or a
+    vector. A synapse behind a payload router scales its sum back by the payload bits."""
+    if map_input:
+        shape = (1, int(rng.integers(2, 4)), int(rng.integers(2, 4)))
+        nodes = [("input", Input(shape)), ("flat", Flatten())]
+        n_in = int(np.prod(shape))
+    else:
+        n_in = int(rng.integers(2, 8))
+        nodes = [("input", Input((n_in,)))]
+    layers = int(rng.integers(1, 3))
+    for layer in range(1, layers + 1):
+        router, lines, bits = random_router(rng, n_in, longest)
+        n_out = int(rng.integers(1, 7))
+        synapse = random_dense(rng, n_in * lines, n_out)
+        exponent = synapse.weight_exp - bits - (2 if layer == layers else 0)
+        synapse = dataclasses.replace(synapse, weight_exp=exponent)
+        neuron = random_li(rng, (n_out,)) if layer == layers else random_lif(rng, (n_out,))
+        kind = "payload" if bits else "bins"
+        nodes += [
+            (f"dense{layer}_isi_{kind}", router),
+            (f"dense{layer}_synapse", synapse),
+            (f"dense{layer}", neuron),
+        ]
+        n_in = n_out
+    return Graph.chain(nodes)

@@ -20,6 +20,7 @@ from pumice.convert.ir import (
     FixedCubaLI,
     FixedCubaLIF,
     FixedDense,
+    FixedISIPayload,
     FixedRecurrentCubaLIF,
     FixedRecurrentShiftLIF,
     FixedShiftLIF,
@@ -29,6 +30,7 @@ from pumice.convert.ir import (
     ISIBinner,
     ISIConv2d,
     ISIDense,
+    ISIPayload,
     Node,
     RecurrentCubaLIF,
     SumPool2d,
@@ -119,6 +121,13 @@ def _isi_conv_net() -> Graph:
     return _chain(("input", Input((2, 5, 5))), ("synapse", synapse), ("neuron", _lif((3, 3, 3))))
 
 
+def _shared_isi_dense_net() -> Graph:
+    """An ISIDense whose tunings are shared by two groups of outputs (graded spikes)."""
+    rng = _rng()
+    synapse = ISIDense(rng.normal(0, 0.8, (4, 6)), rng.uniform(1, 5, (2, 6)), np.full((2, 6), 2.0))
+    return _chain(("input", Input((6,))), ("synapse", synapse), ("neuron", _lif((4,))))
+
+
 def _lowered(graph: Graph) -> Graph:
     return PASSES["lower_isi"]().apply(graph).graph
 
@@ -140,6 +149,8 @@ EXAMPLES: dict[type[Node], Callable[[], Graph]] = {
     ISIDense: _isi_dense_net,
     ISIConv2d: _isi_conv_net,
     ISIBinner: lambda: _lowered(_isi_dense_net()),
+    ISIPayload: lambda: _lowered(_shared_isi_dense_net()),
+    FixedISIPayload: lambda: _fixed(_lowered(_shared_isi_dense_net())),
     FixedDense: lambda: _fixed(_dense_net()),
     FixedConv2d: lambda: _fixed(_conv_net()),
     FixedCubaLIF: lambda: _fixed(_dense_net()),

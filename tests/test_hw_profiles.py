@@ -9,7 +9,12 @@ import math
 import pytest
 
 from pumice.convert.hardware import PROFILE_NAMES, ProfileError, load_profile
-from pumice.convert.hardware.profile import SIGNED_FIELDS, profile_from_dict, required_fields
+from pumice.convert.hardware.profile import (
+    SIGNED_FIELDS,
+    ZERO_FIELDS,
+    profile_from_dict,
+    required_fields,
+)
 
 
 def write_profile(path, fields: dict):
@@ -35,7 +40,7 @@ def test_shipped_profile_numbers_are_positive_and_consistent(name):
     numbers = {
         k: v
         for k, v in dataclasses.asdict(profile).items()
-        if isinstance(v, int | float) and k not in SIGNED_FIELDS
+        if isinstance(v, int | float) and k not in SIGNED_FIELDS | ZERO_FIELDS
     }
     assert numbers, "a profile without numbers"
     assert all(value > 0 for value in numbers.values()), numbers
@@ -55,6 +60,8 @@ def test_sourced_numbers():
     assert loihi2.neurons_per_core == 8 * loihi1.neurons_per_core
     # left out where no source was found
     assert loihi2.input_axons_per_core is None and loihi2.energy_synop_pj is None
+    # binary spikes on Loihi 1, graded ones (Lava's 24-bit payloads) on Loihi 2
+    assert (loihi1.spike_payload_bits, loihi2.spike_payload_bits) == (0, 24)
 
 
 def test_load_by_path_matches_load_by_name(tmp_path):

@@ -77,7 +77,10 @@ def test_lowering_builds_binner_and_gaussian_weights():
     report = result.report["isi_lowering"]["out_synapse"]
     assert report == {
         "kind": "ISIDense",
+        "lowering": "bins",
+        "lines": bins,
         "bins": bins,
+        "bin_width": 1,
         "largest_isi": bins,
         "synapses_before": 15,
         "synapses_after": int(np.count_nonzero(dense.weight)),
@@ -112,7 +115,7 @@ def test_max_isi_and_tolerance_choose_the_bins():
 
 def test_bad_isi_synapses_are_refused_with_clear_errors():
     height, mean, width = np.ones((2, 3)), np.full((2, 3), 2.0), np.ones((2, 3))
-    with pytest.raises(ModelError, match=r"ISIDense: width has shape \(3, 2\).*shape \(2, 3\)"):
+    with pytest.raises(ModelError, match=r"ISIDense: width has shape \(3, 2\).*\(groups, 3\)"):
         ISIDense(height, mean, np.ones((3, 2)))
     with pytest.raises(ModelError, match=r"ISIDense: mean has shape \(2,\)"):
         ISIDense(height, np.ones(2), width)

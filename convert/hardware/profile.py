@@ -25,6 +25,8 @@ class ProfileError(ConfigError):
 
 #: Numeric fields that may be zero or negative (exponent bounds); every other number is > 0.
 SIGNED_FIELDS = frozenset({"bias_exp_min", "bias_exp_max", "weight_exp_min", "weight_exp_max"})
+#: Numeric fields that may be zero but not negative.
+ZERO_FIELDS = frozenset({"spike_payload_bits"})
 #: (lower, upper) bound fields: both or neither given, in order.
 _RANGES = (("bias_exp_min", "bias_exp_max"), ("weight_exp_min", "weight_exp_max"))
 
@@ -94,11 +96,15 @@ class HardwareProfile:
     energy_hop_east_west_pj: float | None = None
     #: Energy of one north-south mesh hop, pJ.
     energy_hop_north_south_pj: float | None = None
+    #: Widest integer payload a spike carries (graded spikes); 0: binary spikes only.
+    spike_payload_bits: int | None = None
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, int | float) and field.name not in SIGNED_FIELDS:
+            if field.name in ZERO_FIELDS and value is not None:
+                check(value >= 0, field.name, f"must be >= 0, got {value}")
+            elif isinstance(value, int | float) and field.name not in SIGNED_FIELDS:
                 check(value > 0, field.name, f"must be > 0, got {value}")
         for low, high in _RANGES:
             low_value, high_value = getattr(self, low), getattr(self, high)

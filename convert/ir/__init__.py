@@ -5,6 +5,7 @@ Importing this package registers every node kind (:data:`NODE_KINDS`).
 
 from pumice.convert.ir.graph import IR_VERSION, Graph
 from pumice.convert.ir.isi import ISIBinner, ISIConv2d, ISIDense
+from pumice.convert.ir.isi_payload import FixedISIPayload, ISIPayload
 from pumice.convert.ir.lif import (
     CubaLIF,
     FixedCubaLIF,
@@ -32,6 +33,7 @@ __all__ = [
     "FixedCubaLI",
     "FixedCubaLIF",
     "FixedDense",
+    "FixedISIPayload",
     "FixedRecurrentCubaLIF",
     "FixedRecurrentShiftLIF",
     "FixedShiftLIF",
@@ -40,6 +42,7 @@ __all__ = [
     "ISIBinner",
     "ISIConv2d",
     "ISIDense",
+    "ISIPayload",
     "Input",
     "Node",
     "RecurrentCubaLIF",

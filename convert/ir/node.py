@@ -42,6 +42,10 @@ class Traits:
     leak: Literal["multiply", "shift"] | None = None
     #: Synapses whose weight depends on the presynaptic inter-spike interval (IMSNN).
     isi: bool = False
+    #: Routers whose output lines carry a value per spike (graded spikes), not a bare
+    #: event; a fixed-point one sends ``num_message_bits``-bit integers, and the synapse
+    #: it feeds scales its sum back by ``2**-num_message_bits``.
+    payload: bool = False
     #: The formats of :data:`FORMATS` whose exporter writes this kind.
     formats: frozenset[str] = frozenset()
     #: A float kind with no quantiser: the pass of this name replaces it first.
@@ -56,6 +60,8 @@ class Traits:
         neuron_only = self.spiking or self.recurrent or self.threshold or self.leak is not None
         if neuron_only and self.role != "neuron":
             raise ValueError("spiking, recurrent, threshold and leak are neuron traits")
+        if self.payload and self.role != "router":
+            raise ValueError("payload is a router trait")
 
 
 #: Every node kind by name, for generic (de)serialisation and for the completeness test.

@@ -58,8 +58,12 @@ class Core:
     input_axons: int
     #: (neuron, destination segment) pairs with at least one synapse between them.
     output_axons: int
-    #: Synapse-list bits of every input axon (see ``synapse_memory``).
+    #: Synapse-list bits of every input axon (see ``synapse_memory``), and the payload
+    #: tables of the neurons held (below).
     synaptic_memory_bits: int
+    #: Bits of the payload tables its neurons look their graded spikes up in (part of
+    #: ``synaptic_memory_bits``; 0 without graded spikes).
+    payload_table_bits: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +152,11 @@ class Mapping:
             lines.append(
                 "ranges of (C, H, W) layers count positions pixel by pixel, all channels of a "
                 "pixel together: position (y * W + x) * C + c"
+            )
+        tables = sum(core.payload_table_bits for core in self.cores)
+        if tables:
+            lines.append(
+                f"payload tables (graded spikes): {tables} bits, counted in synaptic_memory_bits"
             )
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)

@@ -25,9 +25,13 @@ Counting, per core (nengo-loihi's ``LoihiBlock.utilization`` in nengo_loihi/bloc
   Weight bits: FixedDense's ``num_weight_bits`` (at most the profile's), a conv the
   profile's ``weight_bits``. Conv weights are counted unrolled: no weight sharing.
 
-An ISI binner has no neurons and no core: each of its lines is a presynaptic neuron of its
-own for the input axons and synaptic memory above, and a source neuron's output axons are
-its lines' (line, destination range) pairs.
+An ISI binner or payload router has no neurons and no core: each of its lines is a
+presynaptic neuron of its own for the input axons and synaptic memory above, and a source
+neuron's output axons are its lines' (line, destination range) pairs. A payload router's
+table (lines x largest ISI x payload bits per source neuron: what the sending neuron looks
+its payload up in) is charged to the memory of the source neuron's core, and reported per
+core as ``payload_table_bits`` (the graph input's tables stay off-chip, with its encoder).
+Graded spikes map only onto a profile whose spikes carry that many payload bits.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import numpy as np
 from pumice.convert.hardware import HardwareProfile
 from pumice.convert.ir import Graph
 from pumice.convert.mapping.core_map import RESOURCES, Core, Mapping, Segment, neuron_order
-from pumice.convert.mapping.errors import NeuronTooLargeError
+from pumice.convert.mapping.errors import MappingError, NeuronTooLargeError
 from pumice.convert.mapping.placement import chip_mesh, place
 from pumice.convert.mapping.synapse_memory import index_bits, synapse_list_bits
 from pumice.convert.mapping.synapses import LayerSynapses, layer_synapses
@@ -89,10 +93,12 @@ class _Layer:
     sets: list[_SynapseSet]
     #: Cumulative output axons over the layer's positions (length n + 1).
     out_cum: np.ndarray | None = None
+    #: Payload table bits each neuron holds for the payload routers it feeds.
+    table_bits: int = 0
 
     def usage(self, start: int, stop: int) -> np.ndarray:
         """Resources (in :data:`RESOURCES` order) of positions ``[start, stop)`` on one core."""
-        axons = memory = 0
+        axons, memory = 0, self.table_bits * (stop - start)
         for synapse_set in self.sets:
             set_axons, set_memory = synapse_set.usage(start, stop)
             axons, memory = axons + set_axons, memory + set_memory
@@ -234,6 +240,42 @@ def _place_recurrent(
     return owner
 
 
+def _check_payloads(synapses: list[LayerSynapses], profile: HardwareProfile) -> list[str]:
+    """Refuse graded spikes wider than the profile's spikes; notes on what is not checked."""
+    graded = [s for s in synapses if s.payload_bits]
+    if not graded:
+        return []
+    notes = []
+    limit = profile.spike_payload_bits
+    for s in graded:
+        if limit is None:
+            notes.append(
+                f"profile {profile.name} gives no spike payload width: the {s.payload_bits}-bit "
+                f"graded spikes into '{s.layer}' are not checked"
+            )
+        elif s.payload_bits > limit:
+            what = "binary spikes only" if limit == 0 else f"payloads of at most {limit} bits"
+            raise MappingError(
+                f"layer '{s.layer}' receives {s.payload_bits}-bit graded spikes from "
+                f"'{s.binner}', but {profile.name} sends {what}: lower the ISI synapses to "
+                f"bins instead (pumice convert --isi-lowering bins)"
+            )
+    if any(s.source not in {t.layer for t in synapses} for s in graded):
+        notes.append("payload tables of the graph input are not mapped: they stay with its encoder")
+    return notes
+
+
+def _table_bits(synapses: list[LayerSynapses]) -> dict[str, int]:
+    """Payload table bits per neuron of each source layer (routers' tables, summed)."""
+    bits: dict[str, int] = {}
+    seen = set()
+    for s in synapses:
+        if s.table_bits and s.binner not in seen:
+            seen.add(s.binner)
+            bits[s.source] = bits.get(s.source, 0) + s.table_bits
+    return bits
+
+
 def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
     """Assign every neuron of ``graph`` to a core of ``profile`` (see the module docstring).
 
@@ -243,9 +285,12 @@ def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
     limits = {resource: getattr(profile, field) for resource, field in RESOURCES.items()}
     room = np.array([np.iinfo(np.int64).max if v is None else v for v in limits.values()])
     layers: dict[str, list[LayerSynapses]] = {}
-    for synapses in layer_synapses(graph):
+    all_synapses = layer_synapses(graph)
+    payload_notes = _check_payloads(all_synapses, profile)
+    for synapses in all_synapses:
         layers.setdefault(synapses.layer, []).append(synapses)
     out_axons = {name: np.zeros(sets[0].n_post, dtype=np.int64) for name, sets in layers.items()}
+    table_bits = _table_bits(all_synapses)
     cores: list[_OpenCore] = []
     for name, sets in reversed(layers.items()):
         order = neuron_order(graph.nodes[name].shape)
@@ -263,7 +308,7 @@ def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
                 )
             )
         own = next(((position[s.pre], position[s.post]) for s in sets if s.recurrent), None)
-        layer = _Layer(name, order.size, synapse_sets)
+        layer = _Layer(name, order.size, synapse_sets, table_bits=table_bits.get(name, 0))
         owner = _place_recurrent(layer, out_axons[name][order], own, cores, room, limits)
         owner = owner[position]
         for synapses in sets:
@@ -280,12 +325,15 @@ def map_graph(graph: Graph, profile: HardwareProfile) -> Mapping:
     for core_id, core in enumerate(cores):
         chip, x, y = place(core_id, profile)
         usage = dict(zip(RESOURCES, core.used.tolist(), strict=True))
-        placed.append(Core(core_id, chip, x, y, tuple(core.segments), **usage))
+        tables = sum(table_bits.get(s.layer, 0) * (s.stop - s.start) for s in core.segments)
+        placed.append(
+            Core(core_id, chip, x, y, tuple(core.segments), **usage, payload_table_bits=tables)
+        )
     notes = tuple(
         f"{RESOURCES[r]} not given by profile {profile.name}: {r.replace('_', ' ')} not checked"
         for r, limit in limits.items()
         if limit is None
-    )
+    ) + tuple(payload_notes)
     return Mapping(
         profile=profile.name,
         cores=tuple(placed),

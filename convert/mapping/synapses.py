@@ -5,10 +5,12 @@ conv layer's neuron ``(c, y, x)`` is ``(c * H + y) * W + x``. A synapse is prese
 weight is nonzero; a conv is unrolled tap by tap, border taps that fall on padding left out.
 A recurrent layer has a second set: its own synapses, whose source is the layer itself.
 
-An ISI binner (IR ``ISIBinner``) between the source and the synapse is a structural stage
-with no neurons of its own: each of its ``K`` lines per source neuron is a presynaptic
-axon of its own (``pre`` indexes the lines; :meth:`LayerSynapses.source_neurons` maps them
-back), and the line a spike takes is chosen where the spike is sent.
+A router between the source and the synapse (an ISI binner, IR ``ISIBinner``, or a
+payload router, ``FixedISIPayload``) is a stage with no neurons of its own: each of its
+``K`` lines per source neuron is a presynaptic axon of its own (``pre`` indexes the lines;
+:meth:`LayerSynapses.source_neurons` maps them back), and the line a spike takes (a
+binner's) or the payload each line carries (a payload router's) is chosen where the spike
+is sent, by the source neuron.
 """
 
 from __future__ import annotations
@@ -39,12 +41,16 @@ class LayerSynapses:
     #: Flat presynaptic and postsynaptic index of each synapse.
     pre: np.ndarray
     post: np.ndarray
-    #: The ISIBinner between source and synapse, or None; ``pre`` then indexes its lines.
+    #: The router between source and synapse, or None; ``pre`` then indexes its lines.
     binner: str | None = None
-    #: Binner lines per source neuron (1 without a binner).
+    #: Router lines per source neuron (1 without a router).
     bins: int = 1
-    #: Source neurons per channel of a binned (C, H, W) map (H * W); 1 for a vector.
+    #: Source neurons per channel of a routed (C, H, W) map (H * W); 1 for a vector.
     plane: int = 1
+    #: Payload bits each message carries (a payload router's graded spikes); 0: binary.
+    payload_bits: int = 0
+    #: Bits of payload table each source neuron holds for its lines (0 without payloads).
+    table_bits: int = 0
 
     @property
     def n_source(self) -> int:
@@ -126,11 +132,13 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
         in_shape = shapes[feed]
         binned = {}
         if binner is not None:
-            binned = {
-                "binner": binner,
-                "bins": graph.nodes[binner].num_bins,
-                "plane": math.prod(in_shape[1:]),
-            }
+            router = graph.nodes[binner]
+            lines = in_shape[0] // shapes[graph.predecessor(feed)][0]
+            binned = {"binner": binner, "bins": lines, "plane": math.prod(in_shape[1:])}
+            if router.traits.payload:
+                bits = int(router.num_message_bits)
+                binned["payload_bits"] = bits
+                binned["table_bits"] = lines * router.largest_isi * bits
         if node.traits.connectivity == "conv":
             pre, post = _conv_pairs(node, in_shape, shapes[synapse_name])
         else:

@@ -71,6 +71,17 @@ def float_synapse_weights(graph: Graph) -> dict[str, np.ndarray]:
     return weights
 
 
+def payload_shifts(graph: Graph) -> dict[str, int]:
+    """Per synapse fed by a payload router (graded spikes): the router's payload bits."""
+    shifts = {}
+    for name, node in graph.nodes.items():
+        if node.is_synapse and name != graph.input:
+            feed = graph.nodes[graph.predecessor(name)]
+            if feed.traits.payload:
+                shifts[name] = int(feed.num_message_bits)
+    return shifts
+
+
 def _refuse_unquantisable(graph: Graph) -> None:
     for name, node in graph.nodes.items():
         traits = node.traits
@@ -139,7 +150,9 @@ class QuantizeToLoihi:
             name: (integer, step, float_weights[name])
             for name, (integer, step) in self.synapse_weights(graph).items()
         }
-        context = QuantizeContext(self.scale, self.weight_bits, self.leak, grids)
+        context = QuantizeContext(
+            self.scale, self.weight_bits, self.leak, grids, input_shift=payload_shifts(graph)
+        )
         nodes, changed = {}, False
         for name, node in graph.nodes.items():
             quantise = QUANTIZERS.get(type(node))

@@ -48,7 +48,7 @@ class TrimISIBins:
             if used == binner.num_bins:
                 continue
             weight = keep_bins(synapse.weight, binner.num_bins, used)
-            nodes[src] = ISIBinner(used)
+            nodes[src] = dataclasses.replace(binner, num_bins=used)
             nodes[dst] = dataclasses.replace(synapse, weight=weight)
             trimmed[dst] = {"bins_before": binner.num_bins, "bins_after": used}
         if not trimmed:

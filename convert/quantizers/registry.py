@@ -46,6 +46,9 @@ class QuantizeContext:
     saturated: dict[str, int] = dataclasses.field(default_factory=dict)
     #: The shift-leak report entry of every neuron whose decays became shifts.
     shifted: list[dict] = dataclasses.field(default_factory=list)
+    #: Per synapse fed by a payload router: the payload bits; its weight exponent drops
+    #: by them, so the sum of weight * payload comes back to the weights' scale.
+    input_shift: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def grid(self, name: str) -> tuple[np.ndarray, int]:
         """Synapse set ``name``'s integer weights and step; records what was clipped."""

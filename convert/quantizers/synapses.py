@@ -7,18 +7,23 @@ from pumice.convert.quantizers.registry import QuantizeContext, quantizer
 from pumice.convert.weight_format import grid_format
 
 
-def fixed_dense(integer, step: int, bits: int, sparse: bool) -> FixedDense:
-    """Integer weights on a ``bits``-bit grid of ``step`` as Lava Dense mantissas."""
+def fixed_dense(integer, step: int, bits: int, sparse: bool, shift: int = 0) -> FixedDense:
+    """Integer weights on a ``bits``-bit grid of ``step`` as Lava Dense mantissas; ``shift``
+    lowers the exponent (the payload bits of graded input spikes)."""
     fmt = grid_format(integer, bits, step)
     return FixedDense(
-        fmt.mantissa, sparse=sparse, weight_exp=fmt.exponent, num_weight_bits=fmt.num_weight_bits
+        fmt.mantissa,
+        sparse=sparse,
+        weight_exp=fmt.exponent - shift,
+        num_weight_bits=fmt.num_weight_bits,
     )
 
 
 @quantizer(Dense)
 def _dense(name: str, node: Dense, context: QuantizeContext) -> FixedDense:
     integer, step = context.grid(name)
-    return fixed_dense(integer, step, context.weight_bits, node.sparse)
+    shift = context.input_shift.get(name, 0)
+    return fixed_dense(integer, step, context.weight_bits, node.sparse, shift)
 
 
 @quantizer(Conv2d)

@@ -3,7 +3,7 @@
 Every kind has an entry, whose signature follows its role (``node.traits.role``):
 
 - input, reshape, router: ``fn(node, x) -> x`` (same step; a router may return
-  :class:`~pumice.convert.intervals.Binned`);
+  :class:`~pumice.convert.intervals.LineEvents`);
 - synapse: ``fn(node, spikes) -> synaptic input`` *before* Lava's one-step buffer (the
   emulator applies the delay);
 - neuron: ``fn(node, synaptic input, record_state) -> (spikes, u, v)``.

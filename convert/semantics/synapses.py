@@ -6,7 +6,7 @@ import numpy as np
 
 from pumice.convert import event_ops, tensor_ops
 from pumice.convert import lava_arithmetic as la
-from pumice.convert.intervals import Binned
+from pumice.convert.intervals import LineEvents
 from pumice.convert.ir import Conv2d, Dense, FixedConv2d, FixedDense, SumPool2d
 from pumice.convert.ir.fixed_point import STATE_BITS
 from pumice.convert.semantics.registry import on_events, semantics
@@ -43,24 +43,25 @@ def _sum_pool(node: SumPool2d, x: np.ndarray) -> np.ndarray:
     return tensor_ops.conv2d(kernel, x, node.stride, node.padding, (1, 1), channels)
 
 
-def _binned_dense_total(weight: np.ndarray, x: Binned) -> np.ndarray:
+def _binned_dense_total(weight: np.ndarray, x: LineEvents) -> np.ndarray:
+    """``weight @ lines`` from a router's events, each weighted by the value it carries."""
     sample, line, step = x.events()
     batch, steps = x.intervals.shape[0], x.intervals.shape[-1]
-    return event_ops.dense_events(weight, batch, steps, sample, line, step)
+    return event_ops.dense_events(weight, batch, steps, sample, line, step, x.values())
 
 
 @on_events(Dense)
-def _binned_dense(node: Dense, x: Binned) -> np.ndarray:
+def _binned_dense(node: Dense, x: LineEvents) -> np.ndarray:
     return _binned_dense_total(np.asarray(node.weight, dtype=np.float64), x)
 
 
 @on_events(FixedDense)
-def _binned_fixed_dense(node: FixedDense, x: Binned) -> np.ndarray:
+def _binned_fixed_dense(node: FixedDense, x: LineEvents) -> np.ndarray:
     weight = la.effective_dense_weights(node.weight, node.num_weight_bits)
     return la.arithmetic_shift(_binned_dense_total(weight, x), node.weight_exp)
 
 
-def _binned_conv_total(node: Conv2d | FixedConv2d, weight: np.ndarray, x: Binned):
+def _binned_conv_total(node: Conv2d | FixedConv2d, weight: np.ndarray, x: LineEvents):
     batch, _, height, width, steps = x.intervals.shape
     return event_ops.conv_events(
         weight, (height, width), batch, steps, x.events(), node.stride, node.padding, node.dilation
@@ -68,15 +69,15 @@ def _binned_conv_total(node: Conv2d | FixedConv2d, weight: np.ndarray, x: Binned
 
 
 @on_events(Conv2d)
-def _binned_conv(node: Conv2d, x: Binned) -> np.ndarray:
-    if node.groups != 1:
+def _binned_conv(node: Conv2d, x: LineEvents) -> np.ndarray:
+    if node.groups != 1 or x.intervals.ndim != 5:
         return _conv(node, x.dense())
     return _binned_conv_total(node, np.asarray(node.weight, dtype=np.float64), x)
 
 
 @on_events(FixedConv2d)
-def _binned_fixed_conv(node: FixedConv2d, x: Binned) -> np.ndarray:
-    if node.groups != 1:
+def _binned_fixed_conv(node: FixedConv2d, x: LineEvents) -> np.ndarray:
+    if node.groups != 1 or x.intervals.ndim != 5:
         return _fixed_conv(node, x.dense())
     total = _binned_conv_total(node, node.weight.astype(np.int64), x)
     return la.wrap_signed(la.arithmetic_shift(total, node.weight_exp), STATE_BITS)

@@ -35,6 +35,11 @@ class ConversionConfig:
     max_isi: int | None = None
     #: Trailing ISI bins whose weights are all below this magnitude are dropped (0: none).
     isi_tolerance: float = 0.0
+    #: How ISI synapses are lowered: "bins" (binary spikes, one line per ISI bin),
+    #: "payload" (graded spikes, Loihi 2) or "auto" (payload where tunings are shared).
+    isi_lowering: str = "auto"
+    #: Payload bits of the graded spikes of the payload lowering.
+    payload_bits: int = 8
     #: Integer units per threshold unit (a power of two; SLAYER's 64). Larger values give
     #: weights and biases finer steps relative to the threshold.
     scale: int = SLAYER_SCALE

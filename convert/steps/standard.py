@@ -30,16 +30,25 @@ def load(state: ConversionState, config: ConversionConfig) -> str:
 
 @step("lower_isi")
 def lower_isi(state: ConversionState, config: ConversionConfig) -> str | None:
-    """ISI synapses -> ISI binner + standard synapse."""
-    lower = PASSES["lower_isi"](max_isi=config.max_isi, tolerance=config.isi_tolerance)
+    """ISI synapses -> ISI binner (or payload router) + standard synapse."""
+    lower = PASSES["lower_isi"](
+        max_isi=config.max_isi,
+        tolerance=config.isi_tolerance,
+        mode=config.isi_lowering,
+        payload_bits=config.payload_bits,
+    )
     result = lower.apply(state.graph)
     if not result.changed:
         return None
     state.graph = result.graph
     state.report.update(result.report)
-    return "ISI synapse -> ISI binner + synapse: " + ", ".join(
+    return "ISI synapse -> router + synapse: " + ", ".join(
         f"{name} {layer['synapses_before']}->{layer['synapses_after']} synapses, "
-        f"{layer['bins']} bins"
+        + (
+            f"{layer['bins']} bins"
+            if layer["lowering"] == "bins"
+            else f"{layer['lines']} payload line(s) per input"
+        )
         for name, layer in result.report["isi_lowering"].items()
     )
 

@@ -18,7 +18,9 @@ Counting (every figure per core and per time step, summed or averaged over sampl
 
 An ISI binner has no neurons: a spike leaves its neuron on the binner line of its ISI
 (dropped beyond the last bin), and messages and synaptic operations follow that line's
-synapses; the spike is generated (and its messages sent) by the neuron's core.
+synapses; the spike is generated (and its messages sent) by the neuron's core. A payload
+router's spike leaves on every line of its neuron whose payload is not 0 (graded spikes):
+each such message also carries the router's payload bits, summed as ``payload_bits``.
 
 Messages, hops and synaptic operations are attributed to the step of the spike. Each
 count is a product of a (samples x steps, neurons) spike matrix with a small
@@ -35,9 +37,10 @@ from scipy.sparse import csr_matrix, issparse
 
 from pumice.convert.event_ops import conv_events, dense_events
 from pumice.convert.hardware import HardwareProfile
-from pumice.convert.intervals import Binned, intervals
+from pumice.convert.intervals import Binned, LineEvents
 from pumice.convert.ir import Graph
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
+from pumice.convert.semantics import SEMANTICS
 from pumice.convert.tensor_ops import FLOAT32_EXACT, conv2d, delay_one_step, dense
 from pumice.convert.traffic.energy import energy_breakdown
 from pumice.errors import PumiceError
@@ -66,6 +69,8 @@ CONVENTIONS = [
     "over samples; per_inference divides by samples",
     "ISI binners: no neurons; a spike's messages and synaptic ops follow the binner line of "
     "its ISI (one input axon per line), sent from the spiking neuron's core",
+    "payload routers (graded spikes): a spike's messages follow every line of its neuron "
+    "with a nonzero payload; payload_bits counts each message's payload bits",
 ]
 
 
@@ -151,25 +156,25 @@ def _as_rows(train: np.ndarray) -> np.ndarray:
     return train.reshape(samples, -1, steps).transpose(0, 2, 1)
 
 
-def _binned_rows(binned: Binned) -> csr_matrix:
-    """A binner's output as a sparse (samples x steps, lines) spike matrix, lines flat."""
+def _binned_rows(binned: LineEvents) -> csr_matrix:
+    """A router's output as a sparse (samples x steps, lines) event matrix, lines flat."""
     sample, line, *position, step = binned.events()
     samples, channels, *plane, steps = binned.intervals.shape
     for size, index in zip(plane, position, strict=True):
         line = line * size + index
-    shape = (samples * steps, channels * binned.num_bins * math.prod(plane))
+    shape = (samples * steps, channels * binned.lines * math.prod(plane))
     ones = np.ones(line.size, dtype=np.int64)
     return csr_matrix((ones, (sample * steps + step, line)), shape=shape)
 
 
-def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray | Binned) -> np.ndarray:
+def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray | LineEvents) -> np.ndarray:
     """Present synapses each neuron receives a spike on, per step: (samples, neurons, steps)."""
     node = synapses.node
     conv = node.traits.connectivity == "conv"
     present = (node.weight != 0).astype(np.int64)
-    if isinstance(source_train, Binned):
+    if isinstance(source_train, LineEvents):
         samples, steps = source_train.intervals.shape[0], source_train.intervals.shape[-1]
-        if conv and node.groups == 1:
+        if conv and node.groups == 1 and isinstance(source_train, Binned):
             height, width = source_train.intervals.shape[2:4]
             events = conv_events(
                 present,
@@ -255,18 +260,19 @@ def traffic_report(
             plans[feed] = plan
     matrices = {feed: np.concatenate(plan.matrix, axis=1) for feed, plan in plans.items()}
     binner_shapes = {b: graph.shapes()[graph.predecessor(b)] for b in binners}
+    payload_bits = {b: s.payload_bits for b, s in binners.items()}
     hot = {s.layer: _one_hot(mapping.neuron_cores(s.layer)) for s in layers}
     per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
     core_peak = np.zeros(n_cores, dtype=np.int64)
-    network_peak = input_messages = 0
+    network_peak = input_messages = payload_total = 0
     for start in range(0, samples, batch_size):
         batch = {name: train[start : start + batch_size] for name, train in spikes.items()}
         counts = {
             q: np.zeros((len(batch[graph.input]), steps, n_cores), np.int64) for q in QUANTITIES
         }
         binned = {
-            binner: Binned(
-                intervals(batch[s.source].reshape(-1, *binner_shapes[binner], steps)), s.bins
+            binner: SEMANTICS[type(graph.nodes[binner])](
+                graph.nodes[binner], batch[s.source].reshape(-1, *binner_shapes[binner], steps)
             )
             for binner, s in binners.items()
         }
@@ -285,6 +291,8 @@ def traffic_report(
                 counts[quantity][..., cores] += part
                 if source == graph.input and quantity == "messages_received":
                     input_messages += int(part.sum())
+                if quantity == "messages_received":
+                    payload_total += int(part.sum()) * payload_bits.get(feed, 0)
                 column += block.shape[1]
         events_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
         for synapses in layers:
@@ -304,9 +312,12 @@ def traffic_report(
         received = counts["messages_received"]
         core_peak = np.maximum(core_peak, received.max(axis=(0, 1)))
         network_peak = max(network_peak, int(received.sum(axis=2).max(initial=0)))
-    return _assemble(
+    report = _assemble(
         graph, mapping, profile, spikes, per_step, core_peak, network_peak, input_messages
     )
+    report["payload_bits_total"] = payload_total
+    report["per_inference"]["payload_bits_total"] = payload_total / samples
+    return report
 
 
 def _assemble(

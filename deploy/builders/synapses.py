@@ -13,9 +13,12 @@ from pumice.deploy.builders.registry import BuildContext, Built, lava_builder
 from pumice.errors import ModelError
 
 
-def dense_process(node: FixedDense, order: np.ndarray | None = None) -> Dense | Sparse:
+def dense_process(
+    node: FixedDense, order: np.ndarray | None = None, num_message_bits: int = 0
+) -> Dense | Sparse:
     """Lava ``Dense``, or ``Sparse`` (only the remaining synapses) for a pruned layer;
-    ``order`` gives the IR column of each Lava input line."""
+    ``order`` gives the IR column of each Lava input line; ``num_message_bits > 0`` takes
+    graded spikes (weights times payloads)."""
     weight = node.weight.astype(np.int32)
     if order is not None:
         weight = weight[:, order]
@@ -24,7 +27,14 @@ def dense_process(node: FixedDense, order: np.ndarray | None = None) -> Dense | 
         weights=weights,
         weight_exp=int(node.weight_exp),
         num_weight_bits=int(node.num_weight_bits),
+        num_message_bits=num_message_bits,
     )
+
+
+def message_bits(context: BuildContext, name: str) -> int:
+    """Payload bits of the spikes ``name`` receives: its feed's, if that is a payload router."""
+    feed = context.graph.nodes[context.fed_by(name)]
+    return int(feed.num_message_bits) if feed.traits.payload else 0
 
 
 def synapse_buffer(process: Dense | Sparse | Conv):
@@ -34,7 +44,7 @@ def synapse_buffer(process: Dense | Sparse | Conv):
 
 @lava_builder(FixedDense)
 def _dense(context: BuildContext, name: str, node: FixedDense) -> Built:
-    process = dense_process(node, context.input_order(name))
+    process = dense_process(node, context.input_order(name), message_bits(context, name))
     return Built(process, process.s_in, process.a_out, state=(synapse_buffer(process),))
 
 

@@ -10,6 +10,9 @@ the held ISI sets the weight a spike would have had): it is grouped by the disti
 values present. A value held by many (b, t, j) costs one matmul ``g @ (height * G_k)``;
 the rare ones are gathered and summed position by position. It is skipped when the
 input spikes need no gradient (the first layer). The ISI's gradient lives at the events.
+
+With an ISI range cap (:class:`~pumice.train.imsnn.isi_range.IsiRange`), held ISIs above
+it weigh nothing, forward and backward; binned ISIs arrive as their bins' centres.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import torch
 from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_gaussian_slope, isi_state
+from pumice.train.imsnn.isi_range import UNCAPPED, IsiRange
 from pumice.train.imsnn.parameters import check_tuning, chunk_size
 from pumice.train.imsnn.synapse_inputs import check_dense_spikes
 
@@ -57,16 +61,19 @@ def _tuning(value: float, cols: torch.Tensor, table: Table) -> tuple[torch.Tenso
     return isi_gaussian(value, mean, width), height_t[cols], mean, width
 
 
-def _spike_gradient(grad: torch.Tensor, phi: torch.Tensor, table: Table) -> torch.Tensor:
-    """``dL/ds`` (B*T, J) from ``dL/dI`` (B*T, O) and the held ISI (B*T, J)."""
+def _spike_gradient(
+    grad: torch.Tensor, phi: torch.Tensor, table: Table, limit: float
+) -> torch.Tensor:
+    """``dL/ds`` (B*T, J) from ``dL/dI`` (B*T, O) and the held ISI (B*T, J); held ISIs
+    above ``limit`` weigh nothing."""
     height_t, mean_t, width_t = table
     grad_s = torch.zeros_like(phi)
     values, counts = torch.unique(phi, return_counts=True)
-    common = values[counts * MATMUL_ADVANTAGE >= phi.numel()]
+    common = values[(counts * MATMUL_ADVANTAGE >= phi.numel()) & (values <= limit)]
     for value in common.tolist():
         weight_t = height_t * isi_gaussian(value, mean_t, width_t)
         grad_s = torch.where(phi == value, grad @ weight_t.T, grad_s)
-    rows, cols = (~torch.isin(phi, common)).nonzero(as_tuple=True)
+    rows, cols = (~torch.isin(phi, common) & (phi <= limit)).nonzero(as_tuple=True)
     for value, r, c, unique_cols, inverse in _by_value(phi[rows, cols], rows, cols, grad.shape[1]):
         gaussian, height, _, _ = _tuning(value, unique_cols, table)
         grad_s[r, c] = (grad[r] * (height * gaussian)[inverse]).sum(1)
@@ -74,13 +81,16 @@ def _spike_gradient(grad: torch.Tensor, phi: torch.Tensor, table: Table) -> torc
 
 
 class _IsiDenseFunction(torch.autograd.Function):
-    """(spikes, phi, height, mean, width) -> current; spikes/phi (B, T, J), params (O, J)."""
+    """(spikes, phi, height, mean, width, limit) -> current; spikes/phi (B, T, J), params
+    (O, J); spikes whose ISI exceeds ``limit`` add nothing."""
 
     @staticmethod
-    def forward(ctx, spikes, phi, height, mean, width):
+    def forward(ctx, spikes, phi, height, mean, width, limit):
         batch, steps, inputs = spikes.shape
         flat_phi = phi.reshape(batch * steps, inputs)
         rows, cols = spikes.reshape(batch * steps, inputs).nonzero(as_tuple=True)
+        within = flat_phi[rows, cols] <= limit
+        rows, cols = rows[within], cols[within]
         table = (height.T.contiguous(), mean.T.contiguous(), width.T.contiguous())
         current = spikes.new_zeros(batch * steps, height.shape[0])
         for value, r, _, unique_cols, inverse in _by_value(
@@ -90,6 +100,7 @@ class _IsiDenseFunction(torch.autograd.Function):
             current.index_add_(0, r, (height_rows * gaussian)[inverse])
         ctx.save_for_backward(flat_phi, rows, cols, *table)
         ctx.shape = (batch, steps, inputs)
+        ctx.limit = limit
         return current.view(batch, steps, -1)
 
     @staticmethod
@@ -112,12 +123,13 @@ class _IsiDenseFunction(torch.autograd.Function):
                 if need_phi:
                     slope = height * isi_gaussian_slope(value, mean, width, gaussian)
                     grad_phi[r, c] = (grad_rows * slope[inverse]).sum(1)
-        grad_s = _spike_gradient(grad, flat_phi, table) if need_s else None
+        grad_s = _spike_gradient(grad, flat_phi, table, ctx.limit) if need_s else None
         shape = ctx.shape
         return (
             None if grad_s is None else grad_s.view(shape),
             None if grad_phi is None else grad_phi.view(shape),
             None if grad_height_t is None else grad_height_t.T,
+            None,
             None,
             None,
         )
@@ -129,9 +141,11 @@ def isi_dense(
     height: torch.Tensor,
     mean: torch.Tensor,
     width: torch.Tensor,
+    limit: float = float("inf"),
 ) -> torch.Tensor:
-    """ISI-modulated dense current (B, T, O) of spikes and held ISIs (B, T, J)."""
-    return _IsiDenseFunction.apply(spikes, phi, height, mean, width)
+    """ISI-modulated dense current (B, T, O) of spikes and held ISIs (B, T, J); spikes
+    whose ISI exceeds ``limit`` add nothing."""
+    return _IsiDenseFunction.apply(spikes, phi, height, mean, width, limit)
 
 
 class IsiDense(torch.nn.Module):
@@ -144,6 +158,7 @@ class IsiDense(torch.nn.Module):
         width: torch.Tensor,
         rule: str = "imsnn",
         name: str = "dense",
+        isi_range: IsiRange = UNCAPPED,
     ) -> None:
         super().__init__()
         if height.dim() != 2:
@@ -151,6 +166,8 @@ class IsiDense(torch.nn.Module):
         check_tuning(name, height, mean, width, height.shape)
         self.name = name
         self.rule = rule
+        #: The ISI cap and bins the synapse is trained (and deployed) with.
+        self.isi_range = isi_range
         self.height = torch.nn.Parameter(height.clone())
         self.register_buffer("mean", mean.clone())
         self.register_buffer("width", width.clone())
@@ -158,5 +175,5 @@ class IsiDense(torch.nn.Module):
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out) of input spikes (B, T, in)."""
         check_dense_spikes(self.name, spikes, self.height.shape[1])
-        phi = gate_isi_gradient(isi_state(spikes), self.rule)
-        return isi_dense(spikes, phi, self.height, self.mean, self.width)
+        phi = self.isi_range.centre(gate_isi_gradient(isi_state(spikes), self.rule))
+        return isi_dense(spikes, phi, self.height, self.mean, self.width, self.isi_range.limit)

@@ -28,11 +28,26 @@ from pumice.convert.ir import (
 from pumice.train.imsnn.conv import IsiConv2d
 from pumice.train.imsnn.dense import IsiDense
 from pumice.train.imsnn.plain import PlainConv2d, PlainDense
+from pumice.train.imsnn.shared_dense import SharedTuningDense
 from pumice.train.ir_arrays import ir_array
+
+
+def _isi_dense(module: IsiDense | SharedTuningDense) -> ISIDense:
+    """The IR node of a dense ISI synapse, its tunings (per synapse or shared) and range."""
+    isi_range = module.isi_range
+    return ISIDense(
+        ir_array(module.height),
+        ir_array(module.mean),
+        ir_array(module.width),
+        max_isi=isi_range.max_isi,
+        bin_width=isi_range.bin_width,
+    )
+
 
 #: Synapse module type -> its IR node.
 EXPORTERS: dict[type, Callable[[torch.nn.Module], Node]] = {
-    IsiDense: lambda m: ISIDense(ir_array(m.height), ir_array(m.mean), ir_array(m.width)),
+    IsiDense: _isi_dense,
+    SharedTuningDense: _isi_dense,
     IsiConv2d: lambda m: ISIConv2d(
         ir_array(m.height), ir_array(m.mean), ir_array(m.width), m.stride, m.padding
     ),

@@ -13,6 +13,11 @@ layer's ISIs are those of the delayed spikes, as the IR's synapse sees them.
 Initialisation: every height (or plain weight, rule "snn") is drawn from
 N(0, height_std^2) first, layer by layer, then the means and widths, so one seed gives
 the SNN baseline and the IMSNN the same starting heights.
+
+What a chip can hold is part of ``[imsnn]``: ``tuning`` shares means and widths per
+presynaptic neuron (or per group), so the modulation becomes a gain per spike;
+``max_isi`` and ``isi_bins`` train with the ISI range and bins a binner deploys;
+``input_isi = false`` keeps the first layer plain.
 """
 
 from __future__ import annotations
@@ -38,9 +43,11 @@ from pumice.train.errors import check_input_spikes
 from pumice.train.imsnn.conv import IsiConv2d
 from pumice.train.imsnn.dense import IsiDense
 from pumice.train.imsnn.export import export_imsnn
+from pumice.train.imsnn.isi_range import IsiRange
 from pumice.train.imsnn.neurons import delay_one_step, lif_spikes, output_potential
 from pumice.train.imsnn.parameters import draw_heights, draw_uniform
 from pumice.train.imsnn.plain import PlainConv2d, PlainDense
+from pumice.train.imsnn.shared_dense import SharedTuningDense
 from pumice.train.layer_shapes import (
     Shape,
     conv_output_shape,
@@ -100,22 +107,57 @@ def _plan(layers: Sequence[LayerConfig], input_shape: Shape) -> list[Layer]:
     return plan
 
 
-def _synapse(layer: Layer, height: torch.Tensor, imsnn: ImsnnConfig) -> torch.nn.Module:
-    """The synapse module of ``layer`` with the given initial heights (or weights)."""
+def _tuning_shape(layer: Layer, height: torch.Tensor, imsnn: ImsnnConfig) -> tuple[int, int]:
+    """Shape of the means and widths: (out, in) per synapse, (groups, in) when shared."""
+    out, inputs = height.shape[:2]
+    if imsnn.tuning == "synapse":
+        return out, inputs
+    if layer.kind == "conv":
+        raise ConfigError(
+            f"[imsnn] tuning = {imsnn.tuning!r} shares tunings across a dense layer's "
+            f"synapses; layer '{layer.name}' is a convolution: use tuning = \"synapse\""
+        )
+    groups = 1 if imsnn.tuning == "presynaptic" else imsnn.groups
+    if out % groups:
+        raise ConfigError(
+            f"[imsnn] groups = {groups} does not divide layer '{layer.name}''s {out} neurons "
+            f"into equal blocks: choose a divisor of {out}"
+        )
+    return groups, inputs
+
+
+def _isi_range(layer: Layer, imsnn: ImsnnConfig) -> IsiRange:
+    """The cap and bins of ``imsnn`` (convolutions are trained without them)."""
+    if not imsnn.max_isi:
+        return IsiRange()
+    if layer.kind == "conv":
+        raise ConfigError(
+            f"[imsnn] max_isi caps dense ISI synapses only; layer '{layer.name}' is a "
+            f"convolution: leave max_isi = 0"
+        )
+    return IsiRange(imsnn.max_isi, imsnn.bin_width)
+
+
+def _synapse(layer: Layer, height: torch.Tensor, imsnn: ImsnnConfig, isi: bool) -> torch.nn.Module:
+    """The synapse module of ``layer`` with the given initial heights (or weights);
+    ``isi`` False gives a plain synapse."""
     config = layer.config
     conv = layer.kind == "conv"
-    if imsnn.rule == "snn":
+    if imsnn.rule == "snn" or not isi:
         if conv:
             return PlainConv2d(height, config.stride, config.padding, name=layer.name)
         return PlainDense(height, name=layer.name)
-    tuning = tuple(height.shape[:2])
+    tuning = _tuning_shape(layer, height, imsnn)
+    isi_range = _isi_range(layer, imsnn)
     mean = draw_uniform(tuning, imsnn.mean_min, imsnn.mean_max)
     width = draw_uniform(tuning, imsnn.width_min, imsnn.width_max)
     if conv:
         return IsiConv2d(
             height, mean, width, config.stride, config.padding, imsnn.rule, name=layer.name
         )
-    return IsiDense(height, mean, width, imsnn.rule, name=layer.name)
+    if imsnn.tuning == "synapse":
+        return IsiDense(height, mean, width, imsnn.rule, layer.name, isi_range)
+    return SharedTuningDense(height, mean, width, imsnn.rule, layer.name, isi_range)
 
 
 def _height_shape(layer: Layer) -> Shape:
@@ -147,8 +189,8 @@ class ImsnnNetwork(torch.nn.Module):
         with_synapse = [layer for layer in self.plan if layer.synapse is not None]
         heights = [draw_heights(_height_shape(layer), imsnn.height_std) for layer in with_synapse]
         self.synapses = torch.nn.ModuleList(
-            _synapse(layer, height, imsnn)
-            for layer, height in zip(with_synapse, heights, strict=True)
+            _synapse(layer, height, imsnn, isi=imsnn.input_isi or index > 0)
+            for index, (layer, height) in enumerate(zip(with_synapse, heights, strict=True))
         )
         #: Shape of one output sample: (classes,).
         self.output_shape: Shape = self.plan[-1].out_shape

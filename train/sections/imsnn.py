@@ -35,6 +35,26 @@ class ImsnnConfig:
     #: Widths are drawn uniformly from [width_min, width_max] steps (lost).
     width_min: float = 2.0
     width_max: float = 8.0
+    #: How means and widths are shared, so that the modulation can leave the synapse:
+    #: "synapse": one per synapse (the paper's; one per kernel in convolutions);
+    #: "presynaptic": one per presynaptic neuron, shared by all its synapses (a spike's
+    #: gain depends on its neuron only: a graded spike on Loihi 2);
+    #: "groups": ``groups`` per presynaptic neuron, each serving a contiguous block of
+    #: the postsynaptic neurons. Dense layers only for the shared tunings.
+    tuning: Literal["synapse", "presynaptic", "groups"] = "synapse"
+    #: Tunings per presynaptic neuron with tuning "groups"; it divides every ISI layer's
+    #: neurons.
+    groups: int = 4
+    #: ISI range cap: a spike whose ISI exceeds it adds nothing, as on a chip whose
+    #: binner or payload table ends there (0: no cap).
+    max_isi: int = 0
+    #: ISI bins over [1, max_isi], of equal width: every ISI of a bin gets the Gaussian
+    #: at the bin's centre, so a binner with this many lines per input deploys it
+    #: exactly (0: one bin per ISI value). Needs max_isi, a multiple of it.
+    isi_bins: int = 0
+    #: False: the first layer (fed by the input) has plain synapses; only synapses fed by
+    #: hidden layers, whose ISIs the rule trains, are ISI-modulated.
+    input_isi: bool = True
 
     def __post_init__(self) -> None:
         check(0.0 <= self.decay <= 1.0, "decay", f"must be in [0, 1], got {self.decay}")
@@ -61,3 +81,17 @@ class ImsnnConfig:
             "mean_max",
             f"must be >= mean_min ({self.mean_min}), got {self.mean_max}",
         )
+        check(self.groups >= 1, "groups", f"must be >= 1, got {self.groups}")
+        check(self.max_isi >= 0, "max_isi", f"must be >= 0 (0: no cap), got {self.max_isi}")
+        check(self.isi_bins >= 0, "isi_bins", f"must be >= 0 (0: one per ISI), got {self.isi_bins}")
+        check(
+            self.isi_bins == 0 or (self.max_isi > 0 and self.max_isi % self.isi_bins == 0),
+            "isi_bins",
+            f"needs max_isi, a multiple of it (bins of equal width); got isi_bins = "
+            f"{self.isi_bins}, max_isi = {self.max_isi}",
+        )
+
+    @property
+    def bin_width(self) -> int:
+        """ISI steps per bin (1: one bin per ISI value)."""
+        return self.max_isi // self.isi_bins if self.isi_bins else 1

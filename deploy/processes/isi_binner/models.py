@@ -29,11 +29,13 @@ class PyIntervalBinnerModelFixed(PyLoihiProcessModel):
 
     def run_spk(self) -> None:
         bins = self.proc_params["num_bins"]
+        width = self.proc_params.get("bin_width", 1)
+        longest = bins * width
         spiked = self.a_in.recv() != 0
         # One more step since the last spike; past the last bin the exact count is not needed.
-        age = np.minimum(self.age + 1, bins + 1)
+        age = np.minimum(self.age + 1, longest + 1)
         lines = np.zeros((*age.shape, bins), dtype=np.int32)
-        routed = spiked & (age <= bins)
-        lines[routed, age[routed] - 1] = 1
+        routed = spiked & (age <= longest)
+        lines[routed, (age[routed] - 1) // width] = 1
         self.age[:] = np.where(spiked, 0, age)
         self.s_out.send(lines.reshape(*age.shape[:-1], -1))

@@ -16,13 +16,14 @@ class IntervalBinner(AbstractProcess):
     """Spikes of ``shape`` -> ``num_bins`` lines per neuron along the last axis.
 
     A spike of neuron ``(..., c)`` whose interval since the previous spike (or since the
-    start of the run, counting the first step as 1) is ``k <= num_bins`` leaves on
-    ``(..., c * num_bins + k - 1)``; longer intervals leave on no line. ``age`` holds the
-    steps since each neuron's last spike; set it to 0 to start a new sample.
+    start of the run, counting the first step as 1) is ``k <= num_bins * bin_width``
+    leaves on ``(..., c * num_bins + (k - 1) // bin_width)``; longer intervals leave on no
+    line. ``age`` holds the steps since each neuron's last spike; set it to 0 to start a
+    new sample.
     """
 
-    def __init__(self, *, shape: tuple[int, ...], num_bins: int) -> None:
-        super().__init__(shape=shape, num_bins=num_bins)
+    def __init__(self, *, shape: tuple[int, ...], num_bins: int, bin_width: int = 1) -> None:
+        super().__init__(shape=shape, num_bins=num_bins, bin_width=bin_width)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=(*shape[:-1], shape[-1] * num_bins))
         self.age = Var(shape=shape, init=0)

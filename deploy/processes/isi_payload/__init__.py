@@ -1,0 +1,1 @@
+"""ISI payload router: process and ``fixed_pt`` model (Lava's process/models layout)."""
