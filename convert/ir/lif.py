@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir.node import Node, check_fraction, neuron_input_problem, register
+from pumice.convert.ir.node import Node, check_fraction, register
 from pumice.errors import ModelError
 
 
@@ -53,9 +53,6 @@ class CubaLIF(Node):
         for field in ("current_decay", "voltage_decay"):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
-
 
 @register(
     role="neuron",
@@ -79,9 +76,6 @@ class FixedCubaLIF(Node):
     vth: int
     bias_mant: np.ndarray
     bias_exp: int = 0
-
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
 
 
 @register(
@@ -109,9 +103,6 @@ class FixedShiftLIF(Node):
     vth: int
     bias_mant: np.ndarray
     bias_exp: int = 0
-
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
 
 
 @register(

@@ -111,7 +111,10 @@ class Node:
 
     def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
         """Why an input of ``input_shape`` (per sample and step) cannot feed this node, or
-        None when it fits; :meth:`Graph.shapes` raises it."""
+        None when it fits; :meth:`Graph.shapes` raises it. A neuron layer (which has a
+        ``shape``) takes an input of its own shape."""
+        if self.is_neuron and tuple(input_shape) != tuple(self.shape):
+            return f"has neurons of shape {tuple(self.shape)} but is fed shape {tuple(input_shape)}"
         return None
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -121,13 +124,6 @@ class Node:
             for f in dataclasses.fields(self)
             if isinstance(getattr(self, f.name), np.ndarray)
         }
-
-
-def neuron_input_problem(shape: tuple[int, ...], input_shape: tuple[int, ...]) -> str | None:
-    """The problem of feeding neurons of ``shape`` an input of ``input_shape``, or None."""
-    if tuple(input_shape) != tuple(shape):
-        return f"has neurons of shape {tuple(shape)} but is fed shape {tuple(input_shape)}"
-    return None
 
 
 def check_fraction(kind: str, field: str, value, shape: tuple[int, ...]) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir.node import Node, check_fraction, neuron_input_problem, register
+from pumice.convert.ir.node import Node, check_fraction, register
 
 
 @register(role="neuron", domain="float", leak="multiply")
@@ -28,9 +28,6 @@ class CubaLI(Node):
         for field in ("current_decay", "voltage_decay"):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
-
 
 @register(role="neuron", domain="fixed", leak="multiply")
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -49,6 +46,3 @@ class FixedCubaLI(Node):
     dv: int
     bias_mant: np.ndarray
     bias_exp: int = 0
-
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
