@@ -121,6 +121,7 @@ class FixedShiftLIF(Node):
     threshold=True,
     leak="multiply",
     recurrent=True,
+    formats=frozenset({"nir"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class RecurrentCubaLIF(CubaLIF):

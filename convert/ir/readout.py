@@ -9,7 +9,7 @@ import numpy as np
 from pumice.convert.ir.node import Node, check_fraction, neuron_input_problem, register
 
 
-@register(role="neuron", domain="float", leak="multiply")
+@register(role="neuron", domain="float", leak="multiply", formats=frozenset({"nir"}))
 @dataclasses.dataclass(frozen=True, eq=False)
 class CubaLI(Node):
     """Float non-spiking output layer: ``CubaLIF`` without threshold or reset.
