@@ -249,3 +249,101 @@ def export_sinabs(net: torch.nn.Sequential, path: Path) -> Path:
     graph.infer_types()
     nir.write(path, graph)
     return path
+
+
+# --- the networks by name -------------------------------------------------------------
+
+
+def snntorch_output(name: str):
+    def run(spikes: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return run_snntorch(BUILDERS[name](weights(name)), spikes).numpy()
+
+    return run
+
+
+def _norse_output(spikes: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return run_norse(norse_dense(weights("norse_dense")), spikes).numpy()
+
+
+def _sinabs_output(spikes: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return run_sinabs(sinabs_conv(weights("sinabs_conv"), len(spikes)), spikes).numpy()
+
+
+BUILDERS = {
+    "snntorch_dense": snntorch_dense,
+    "snntorch_conv": snntorch_conv,
+    "snntorch_recurrent": snntorch_recurrent,
+}
+#: Network name -> (its library's output spikes for input spikes, its exporter to a path).
+NETWORKS = {
+    name: (
+        snntorch_output(name),
+        lambda path, name=name: export_snntorch(BUILDERS[name](weights(name)), (1, 8, 8), path),
+    )
+    for name in BUILDERS
+} | {
+    "norse_dense": (
+        _norse_output,
+        lambda path: export_norse(norse_dense(weights("norse_dense")), path),
+    ),
+    "sinabs_conv": (
+        _sinabs_output,
+        lambda path: export_sinabs(sinabs_conv(weights("sinabs_conv"), 1), path),
+    ),
+}
+
+
+# --- pumice's predictions against the library's ----------------------------------------
+
+#: Integer units per threshold unit of the 8-bit conversion (per-layer steps calibrated).
+SCALE = 1024
+CALIBRATION_SAMPLES = 100
+
+
+def as_input(graph, spikes: np.ndarray) -> np.ndarray:
+    """Digit spikes (samples, 1, 8, 8, steps) in the graph's input shape, as uint8."""
+    shape = graph.nodes[graph.input].shape
+    return spikes.reshape(len(spikes), *shape, spikes.shape[-1]).astype(np.uint8)
+
+
+def delay(graph) -> int:
+    """Steps the output layer runs behind a tool without synaptic delays: one per synapse
+    on the chain (every IR synapse delivers one step later, as Lava's do)."""
+    return sum(1 for node in graph.nodes.values() if node.is_synapse)
+
+
+def convert_8bit(graph):
+    """The 8-bit fixed-point graph: pumice's calibrated quantisation at :data:`SCALE`."""
+    from pumice.convert.passes.calibrate import CalibrateQuantize
+
+    calibration, _ = digits("train", CALIBRATION_SAMPLES)
+    return CalibrateQuantize(spikes=as_input(graph, calibration), scale=SCALE).apply(graph).graph
+
+
+def predictions(graph, spikes: np.ndarray, compensated: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(output spikes, predictions) of ``graph``: over the T-step run as Lava runs it, or
+    ``compensated`` for the synaptic delays (input padded with as many zero steps, the
+    output counted over the last T)."""
+    from pumice.convert.emulator import emulate
+
+    x = as_input(graph, spikes)
+    lag = delay(graph) if compensated else 0
+    padded = np.concatenate([x, np.zeros((*x.shape[:-1], lag), np.uint8)], axis=-1)
+    trains = emulate(graph, padded, record_spikes=True).spikes[graph.output][..., lag:]
+    return trains, trains.sum(axis=-1).argmax(axis=-1)
+
+
+def agreement(graph, spikes: np.ndarray, library: np.ndarray) -> dict[str, float]:
+    """How often ``graph`` predicts what the library's output spikes ``library`` predict,
+    and how many output spikes are equal step for step (delay compensated)."""
+    expected = library.sum(axis=-1).argmax(axis=-1)
+    trains, compensated = predictions(graph, spikes, compensated=True)
+    _, lava = predictions(graph, spikes, compensated=False)
+    return {
+        "output_spikes_equal": float((trains == library).mean()),
+        "delay_compensated": float((compensated == expected).mean()),
+        "lava_window": float((lava == expected).mean()),
+    }

@@ -369,7 +369,8 @@ def _recurrent_parts(n: int = 4):
 
 
 def test_recurrent_loop_flat_or_nested_is_a_recurrent_layer():
-    """snnTorch's RLeaky: nested as exported, flattened as nirtorch writes it."""
+    """snnTorch's RLeaky: nested as exported, flattened as nirtorch writes it; snnTorch's
+    reset discards a step (refused), NIR's does not (read on request)."""
     weight, w_rec, b_rec, lif = _recurrent_parts()
     nested = nir.NIRGraph(
         nodes={
@@ -408,15 +409,18 @@ def test_recurrent_loop_flat_or_nested_is_a_recurrent_layer():
         type_check=False,
     )
 
-    for graph in (import_nir(nested), import_nir(flat)):
+    for nir_graph in (nested, flat):
+        with pytest.raises(ModelError, match="'rleaky.lif' \\(recurrent LIF\\): snnTorch writes"):
+            import_nir(nir_graph)
+    for graph in (import_nir(g, exporter="nir", dt=1e-4) for g in (nested, flat)):
         layer = graph.nodes["rleaky.lif"]
         assert type(layer) is RecurrentCubaLIF and graph.nodes["input"].shape == (3,)
         np.testing.assert_allclose(layer.recurrent_weight, w_rec, rtol=1e-9)
         np.testing.assert_allclose(layer.bias, b_rec, rtol=1e-9)  # constant input, no current
 
 
-def test_recurrent_layer_follows_snntorch_rleaky_step_by_step():
-    """mem = beta*mem*(1 - reset) + W x_t + W_rec s_{t-1} + b_rec, reset to zero."""
+def test_recurrent_layer_runs_nir_lif_with_feedback_one_step_later():
+    """v = beta*v*(1 - s_{t-1}) + W x_t + W_rec s_{t-1}: NIR's LIF, reset to zero."""
     weight, w_rec, b_rec, lif = _recurrent_parts()
     graph = import_nir(
         nir.NIRGraph(
@@ -430,7 +434,9 @@ def test_recurrent_layer_follows_snntorch_rleaky_step_by_step():
             edges=[("input", "fc"), ("fc", "lif"), ("lif", "w_rec"), ("w_rec", "lif")]
             + [("lif", "output")],
             type_check=False,
-        )
+        ),
+        dt=1e-4,
+        exporter="nir",
     )
     spikes = (np.random.default_rng(9).random((10, 3, 30)) < 0.4).astype(np.uint8)
     run = emulate(graph, spikes, record_spikes=True)

@@ -11,8 +11,11 @@ what its files cannot say. The table (:data:`CONVENTIONS`):
   ``dt * r * x``.
 - ``snntorch`` (snnTorch 1.0 ``export_to_nir``): the ``nir`` reading at ``dt = 1e-4``,
   which snnTorch hard-codes (``tau = 1e-4/(1 - beta)``, ``r = tau/1e-4``,
-  ``w_in = tau_syn/1e-4``: unit input gain). Its CubaLIF comes from ``snn.Synaptic`` or
-  ``snn.RSynaptic``, whose reset the file cannot hold (see :data:`SNNTORCH_SYNAPTIC`).
+  ``w_in = tau_syn/1e-4``: unit input gain). ``snn.Leaky`` with ``reset_mechanism="zero"``
+  runs as written; its CubaLIF (``snn.Synaptic``, ``snn.RSynaptic``) and its recurrent LIF
+  (``snn.RLeaky``) reset in a way the file cannot hold (:data:`SNNTORCH_DISCARDING_RESET`;
+  Lava's ``LIFRefractory`` with a refractory period of 1 would, but has no fixed-point
+  model).
 - ``norse`` (Norse 1.1 ``norse.torch.to_nir``): it writes ``tau = dt / tau_inv`` where
   ``1 / tau_inv`` is meant (norse issue #411), so the decay per step is
   ``dt * tau_inv = dt**2 / tau``. ``LIFCell`` adds its input to the current without a
@@ -48,13 +51,14 @@ SINABS_DT = 1.0
 #: Relative tolerance of a parameter signature (exporters write float32).
 _SIGNATURE_RTOL = 1e-5
 
-#: Why a CubaLIF written by snnTorch cannot be imported as it ran in snnTorch.
-SNNTORCH_SYNAPTIC = (
-    "snnTorch writes its Synaptic/RSynaptic neurons as CubaLIF with v_reset = 0, but their "
+#: Why snnTorch's Synaptic, RSynaptic and RLeaky cannot be imported as they ran in snnTorch.
+SNNTORCH_DISCARDING_RESET = (
+    "snnTorch writes its Synaptic, RSynaptic and RLeaky neurons with v_reset = 0, but their "
     "reset is not NIR's: 'subtract' (the default) takes the threshold off v, and 'zero' "
-    "discards the whole membrane update of the step after a spike, which a LIF that resets "
-    "v to 0 and keeps integrating cannot express; the file does not say which. Use "
-    "snn.Leaky/snn.RLeaky, or pass exporter='nir' to import the file as NIR defines it"
+    "discards the whole membrane update of the step after a spike (a one-step refractory "
+    "period), which a LIF that resets v to 0 and keeps integrating cannot express; the "
+    "file does not say which. Use snn.Leaky, or pass exporter='nir' to import the file as "
+    "NIR defines it"
 )
 
 
@@ -91,6 +95,8 @@ class Convention:
     if_per_step: bool
     #: NIR node type -> why files of this convention cannot hold that node faithfully.
     refused: dict[type, str] = dataclasses.field(default_factory=dict)
+    #: Why a recurrent layer of this convention cannot be read faithfully, or None.
+    refused_recurrent: str | None = None
     #: What the import cannot know from the file, said once in the graph's metadata.
     caveats: tuple[str, ...] = ()
 
@@ -106,7 +112,8 @@ CONVENTIONS: dict[str, Convention] = {
             euler_decay,
             False,
             False,
-            refused={nir.CubaLIF: SNNTORCH_SYNAPTIC},
+            refused={nir.CubaLIF: SNNTORCH_DISCARDING_RESET},
+            refused_recurrent=SNNTORCH_DISCARDING_RESET,
             caveats=(
                 "snnTorch writes v_reset = 0 whatever reset_mechanism the network used; "
                 "only reset_mechanism='zero' runs as written",

@@ -28,15 +28,16 @@ become one IR synapse (:mod:`nir_synapses`). A bias (Affine, Conv2d, a recurrent
 Affine) is a constant input: it becomes ``g * bias`` in the neuron's bias where that is
 exact, i.e. the neuron has no current memory (``cd = 1``). Thresholds that differ
 between neurons are folded into gain and bias (``v`` in units of each neuron's
-threshold). Recurrent layers (snnTorch's ``RLeaky``/``RSynaptic``: a LIF or CubaLIF
-whose spikes feed back through a Linear/Affine, nested as a subgraph or flattened) are
-the IR's recurrent kinds; the feedback arrives one step later, as in snnTorch.
+threshold). Recurrent layers (a LIF or CubaLIF whose spikes feed back through a
+Linear/Affine, nested as a subgraph like snnTorch's ``RLeaky``/``RSynaptic`` or flattened
+as nirtorch writes them) are the IR's recurrent kinds; the feedback arrives one step
+later, as in snnTorch.
 
 Refused with one-line :class:`ModelError`s: branches, merges and other loops; node types
 other than those above; ``v_reset != 0``; a time constant shorter than one step (the
 message names the exporter and the ``dt`` it implies); a bias into a current that
 remembers it; a non-spiking layer that is not the last; and what a convention cannot
-hold (snnTorch's Synaptic reset, see :data:`nir_conventions.SNNTORCH_SYNAPTIC`).
+hold (snnTorch's Synaptic/RLeaky reset, :data:`nir_conventions.SNNTORCH_DISCARDING_RESET`).
 
 Two differences remain: IR float neurons fire on ``v >= threshold``, NIR's on ``v >
 v_threshold`` (only exact equality differs; Lava's fixed point fires on ``>``), and
@@ -237,6 +238,9 @@ class _Builder:
         if type(node) in self.convention.refused:
             problem = self.convention.refused[type(node)]
             raise ModelError(f"NIR node '{name}' ({type(node).__name__}): {problem}")
+        if name in self.loops and self.convention.refused_recurrent is not None:
+            problem = self.convention.refused_recurrent
+            raise ModelError(f"NIR node '{name}' (recurrent {type(node).__name__}): {problem}")
         where = plan(self.pending, self.shape)
         shape = where.neurons
         params = _neuron(name, node, shape, self.convention, self.dt)

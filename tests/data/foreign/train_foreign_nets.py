@@ -108,7 +108,7 @@ def _train_sinabs(net) -> None:
             test_x, test_y = fn.digits("test")
             predictions = fixed_batches(net, test_x).sum(-1).argmax(-1).numpy()
             accuracy = (predictions == test_y[: len(predictions)]).mean()
-        print(f"sinabs_conv epoch {epoch + 1}: loss {loss.item():.3f}, test accuracy {accuracy:.3f}")
+        print(f"sinabs_conv epoch {epoch + 1}: loss {loss.item():.3f}, accuracy {accuracy:.3f}")
 
 
 if __name__ == "__main__":
