@@ -19,6 +19,7 @@ from pumice.convert.interchange import import_nir
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, RecurrentCubaLIF
 from pumice.errors import ModelError
 
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 SAMPLES = 200
 #: Least prediction agreement after 8-bit conversion (issue 11).
 FIXED_AGREEMENT = {"snntorch_dense": 0.97, "snntorch_conv": 0.97, "norse_dense": 0.95}

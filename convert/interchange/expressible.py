@@ -1,8 +1,8 @@
 """Which graphs an interchange format can express, from the kinds' traits.
 
-A kind lists the formats whose exporter writes it (``traits.formats``); netx and ONNX as
-written here also hold one decay per layer (NIR's time constants are per neuron, so it
-holds per-neuron decays). Exporters call
+A kind lists the formats whose exporter writes it (``traits.formats``); netx also holds
+one decay per layer (NIR's time constants and ONNX's decay attributes are arrays, so they
+hold per-neuron decays). Exporters call
 :func:`refuse_inexpressible` first, so a graph with a kind or a value a format cannot
 hold fails with one line naming the layer instead of losing its recurrent synapses or
 its per-neuron decays.
@@ -16,7 +16,7 @@ from pumice.convert.ir import NODE_KINDS, Graph, Node
 from pumice.errors import ModelError
 
 #: Formats whose files hold a decay per neuron.
-PER_NEURON_DECAYS = frozenset({"nir"})
+PER_NEURON_DECAYS = frozenset({"nir", "onnx"})
 
 
 def _refusal(name: str, node: Node, format_name: str) -> str:

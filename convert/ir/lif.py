@@ -121,7 +121,7 @@ class FixedShiftLIF(Node):
     threshold=True,
     leak="multiply",
     recurrent=True,
-    formats=frozenset({"nir"}),
+    formats=frozenset({"onnx", "nir"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class RecurrentCubaLIF(CubaLIF):
@@ -163,6 +163,7 @@ class _FixedRecurrence:
     threshold=True,
     leak="shift",
     recurrent=True,
+    formats=frozenset({"onnx"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
@@ -176,6 +177,7 @@ class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
     threshold=True,
     leak="multiply",
     recurrent=True,
+    formats=frozenset({"onnx"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedRecurrentCubaLIF(_FixedRecurrence, FixedCubaLIF):
