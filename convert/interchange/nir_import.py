@@ -317,6 +317,16 @@ def _pumice_file(metadata: dict, dt: float | None) -> tuple[float, dict] | None:
         raise ModelError(f"the NIR file's {GRAPH_METADATA_KEY} is not JSON") from None
 
 
+def _older_pumice_metadata(metadata: dict) -> dict:
+    """The graph metadata an earlier pumice wrote as JSON under ``pumice``, if any."""
+    text = metadata.get("pumice")
+    try:
+        stored = json.loads(text) if isinstance(text, str) else {}
+    except json.JSONDecodeError:
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
 #: The NIR node types pumice reads, for messages.
 SUPPORTED = [t.__name__ for t in (*LINEAR_READERS, *SPIKING, *NON_SPIKING)]
 
@@ -341,7 +351,8 @@ def import_nir(
     else:
         convention, reason = conventions.choose(exporter, neurons, dt)
         dt = conventions.step(convention, dt, reason)
-        metadata = {"source": "NIR", "dt": dt, "nir_exporter": convention.name}
+        metadata = {**_older_pumice_metadata(graph.metadata or {}), "source": "NIR", "dt": dt}
+        metadata["nir_exporter"] = convention.name
         metadata |= {"nir_exporter_reason": reason}
         if convention.caveats:
             metadata["nir_caveats"] = list(convention.caveats)
