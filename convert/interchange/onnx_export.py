@@ -57,14 +57,6 @@ from pumice.convert.ir import (
 from pumice.convert.tensor_ops import FLOAT32_EXACT
 from pumice.errors import ModelError
 
-#: Body names of the carried state of a neuron and of a synapse.
-HELD = ".held"
-STATES = {"u": ".u", "v": ".v", "s": ".s"}
-NEXT = ".next"
-#: ``metadata_props`` keys: the network's answer, and a node's role ("cast").
-OUTPUT_KEY = "pumice.output"
-ROLE_KEY = "pumice.role"
-
 
 @dataclasses.dataclass
 class _Writer:
@@ -95,8 +87,9 @@ class _Writer:
         return self.shapes[self.graph.predecessor(name)][0]
 
     def state(self, name: str, kind: str, elem_type: int, shape: tuple[int, ...]) -> str:
-        self.states.append((name + STATES[kind], name + STATES[kind] + NEXT, elem_type, shape))
-        return name + STATES[kind]
+        state = name + schema.STATES[kind]
+        self.states.append((state, state + schema.NEXT, elem_type, shape))
+        return state
 
 
 def _gemm(writer: _Writer, name: str, node: Dense, data: str) -> onnx.NodeProto:
@@ -144,7 +137,7 @@ def _custom(writer: _Writer, name: str, node: Node, data: str) -> onnx.NodeProto
         shape = tuple(node.shape)
         for state in state_inputs(kind):
             inputs.append(writer.state(name, state, writer.types[name], shape))
-            outputs.append(name + STATES[state] + NEXT)
+            outputs.append(name + schema.STATES[state] + schema.NEXT)
     for field in schema.CUSTOM_KINDS[kind]:
         value = getattr(node, field)
         tensor = writer.initializer(name, field, value)
@@ -217,12 +210,12 @@ def _body(writer: _Writer) -> onnx.GraphProto:
         if name == graph.input:
             continue
         source = graph.predecessor(name)
-        data = source + HELD if graph.nodes[source].is_synapse else source
+        data = source + schema.HELD if graph.nodes[source].is_synapse else source
         if node.is_synapse and writer.types[source] != writer.types[name]:
             cast = helper.make_node(
                 "Cast", [data], [f"{name}.cast"], name=f"{name}.cast", to=writer.types[name]
             )
-            cast.metadata_props.add(key=ROLE_KEY, value="cast")
+            cast.metadata_props.add(key=schema.ROLE_KEY, value="cast")
             writer.nodes.append(cast)
             data = cast.output[0]
         make = _WRITERS.get(type(node))
@@ -230,7 +223,8 @@ def _body(writer: _Writer) -> onnx.GraphProto:
             raise ModelError(f"node '{name}' of kind {type(node).__name__} has no ONNX form")
         writer.nodes.append(make(writer, name, node, data))
         if node.is_synapse:
-            writer.states.append((name + HELD, name, writer.types[name], writer.shapes[name]))
+            held = (name + schema.HELD, name, writer.types[name], writer.shapes[name])
+            writer.states.append(held)
 
     def info(value: str, elem: int, shape) -> onnx.ValueInfoProto:
         return helper.make_tensor_value_info(value, elem, ["N", *shape])
@@ -305,7 +299,7 @@ def _model(graph: Graph) -> onnx.ModelProto:
         {
             schema.IR_VERSION_KEY: str(IR_VERSION),
             schema.METADATA_KEY: json.dumps(graph.metadata),
-            OUTPUT_KEY: graph.output,
+            schema.OUTPUT_KEY: graph.output,
         },
     )
     problem = schema.checker_problem(model)

@@ -27,7 +27,6 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from pumice.convert.interchange import onnx_schema as schema
-from pumice.convert.interchange.onnx_export import HELD, OUTPUT_KEY, ROLE_KEY
 from pumice.convert.interchange.onnx_functions import state_inputs
 from pumice.convert.ir import (
     IR_VERSION,
@@ -285,7 +284,7 @@ def _nodes(
         roles = {entry.key: entry.value for entry in onnx_node.metadata_props}
         source = onnx_node.input[0] if onnx_node.input else ""
         source = aliases.get(source, source)
-        if roles.get(ROLE_KEY) == "cast":
+        if roles.get(schema.ROLE_KEY) == "cast":
             aliases[onnx_node.output[0]] = source
             continue
         make = _reader_for(reader.path, onnx_node)
@@ -325,13 +324,13 @@ def _stepped(path: Path, model: onnx.ModelProto, scan: onnx.NodeProto, reader: _
     metadata = _metadata(path, model)
     reader.stepped = True
     held = {
-        value.name: value.name.removesuffix(HELD)
+        value.name: value.name.removesuffix(schema.HELD)
         for value in body.input
-        if value.name.endswith(HELD)
+        if value.name.endswith(schema.HELD)
     }
     named, edges, producer = _nodes(reader, body.node, data.name, shape, held)
     props = {entry.key: entry.value for entry in model.metadata_props}
-    output = props.get(OUTPUT_KEY)
+    output = props.get(schema.OUTPUT_KEY)
     if output not in named:
         raise ModelError(f"{path}: its metadata names output '{output}', which is no node")
     return Graph(named, edges, data.name, output, metadata=metadata)

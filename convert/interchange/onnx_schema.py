@@ -64,6 +64,16 @@ KIND_KEY = "pumice.kind"
 POOL_WEIGHT_KEY = "pumice.weight"
 #: Node ``metadata_props`` key marking a pruned (sparse) dense synapse on a standard op.
 SPARSE_KEY = "pumice.sparse"
+#: Scan body names of a synapse's output of the step before (``<synapse>.held``), of a
+#: neuron's state (``<layer>.u``, ``.v``, a recurrent layer's spikes ``.s``), and the
+#: suffix of the state a step hands on (``<layer>.u.next``).
+HELD = ".held"
+STATES = {"u": ".u", "v": ".v", "s": ".s"}
+NEXT = ".next"
+#: ``model.metadata_props`` key naming the network's answer (its output layer).
+OUTPUT_KEY = "pumice.output"
+#: Node ``metadata_props`` key of a node that stands for no IR node (value "cast").
+ROLE_KEY = "pumice.role"
 #: qonnx's annotation key for a tensor's integer datatype.
 DATATYPE_KEY = "finn_datatype"
 
