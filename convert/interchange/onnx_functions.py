@@ -53,6 +53,7 @@ from pumice.convert.ir.fixed_point import (
     STATE_BITS,
     WEIGHT_BITS,
 )
+from pumice.errors import ModelError
 
 _STATE_MAX = 1 << (STATE_BITS - 1)
 
@@ -287,6 +288,11 @@ def state_inputs(kind: type[Node]) -> tuple[str, ...]:
 
 def function(kind: type[Node]) -> onnx.FunctionProto:
     """The ONNX function of one step of ``kind``."""
+    if kind not in _BODIES:
+        raise ModelError(
+            f"kind {kind.__name__} has no ONNX function: add its step to _BODIES in "
+            f"pumice/convert/interchange/onnx_functions.py"
+        )
     fill, data = _BODIES[kind]
     body = _Body(kind)
     fill(body)
