@@ -78,6 +78,10 @@ def test_report_command_writes_the_report_of_the_padded_run(tmp_path, capsys):
     per_inference = written["synaptic_ops_total"] / 20
     line = next(line for line in out.splitlines() if line.startswith("synaptic ops / inference"))
     assert line.split()[-1] == f"{per_inference:,.1f}"
+    acs = written["neurobench"]["synaptic_operations"]["effective_acs"]
+    assert acs == per_inference  # both: one per spike per present synapse, over the run
+    line = next(line for line in out.splitlines() if line.startswith("NeuroBench synaptic"))
+    assert f"{acs:,.1f} ACs" in line
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -112,6 +112,7 @@ class FixedShiftLIF(Node):
     threshold=True,
     leak="multiply",
     recurrent=True,
+    formats=frozenset({"onnx", "nir"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class RecurrentCubaLIF(CubaLIF):
@@ -153,6 +154,7 @@ class _FixedRecurrence:
     threshold=True,
     leak="shift",
     recurrent=True,
+    formats=frozenset({"onnx"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
@@ -166,6 +168,7 @@ class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
     threshold=True,
     leak="multiply",
     recurrent=True,
+    formats=frozenset({"onnx"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedRecurrentCubaLIF(_FixedRecurrence, FixedCubaLIF):

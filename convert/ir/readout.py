@@ -9,7 +9,7 @@ import numpy as np
 from pumice.convert.ir.node import Node, check_fraction, register
 
 
-@register(role="neuron", domain="float", leak="multiply")
+@register(role="neuron", domain="float", leak="multiply", formats=frozenset({"onnx", "nir"}))
 @dataclasses.dataclass(frozen=True, eq=False)
 class CubaLI(Node):
     """Float non-spiking output layer: ``CubaLIF`` without threshold or reset.
@@ -29,7 +29,7 @@ class CubaLI(Node):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
 
-@register(role="neuron", domain="fixed", leak="multiply")
+@register(role="neuron", domain="fixed", leak="multiply", formats=frozenset({"onnx"}))
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedCubaLI(Node):
     """Fixed-point non-spiking output layer: Lava ``LIF`` arithmetic with no spikes.
