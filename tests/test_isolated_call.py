@@ -1,0 +1,55 @@
+"""Decoders run in a forked worker: a crash or a hang there is an error here, and the next
+call gets a fresh worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from pumice.convert.isolated_call import ChildCrashed, call_isolated
+from pumice.errors import ModelError
+
+
+def _pid_and_sum(a: int, b: int) -> tuple[int, int]:
+    return os.getpid(), a + b
+
+
+def _crash() -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _hang() -> None:
+    time.sleep(60)
+
+
+def _refuse(message: str) -> None:
+    raise ModelError(message)
+
+
+def test_results_and_errors_come_back_from_one_worker():
+    first, total = call_isolated(_pid_and_sum, 2, 3)
+    assert total == 5 and first != os.getpid()
+    assert call_isolated(_pid_and_sum, 1, 1)[0] == first  # the same worker serves again
+    with pytest.raises(ModelError, match="^bad file$"):
+        call_isolated(_refuse, "bad file")
+    assert call_isolated(_pid_and_sum, 0, 0)[0] == first
+
+
+def test_a_crash_is_an_error_and_the_next_call_gets_a_new_worker():
+    before, _ = call_isolated(_pid_and_sum, 0, 0)
+    with pytest.raises(ChildCrashed, match=r"its decoder crashed \(SIGSEGV\)"):
+        call_isolated(_crash)
+    after, total = call_isolated(_pid_and_sum, 4, 5)
+    assert total == 9 and after != before
+
+
+def test_a_hang_is_stopped_after_the_timeout():
+    before, _ = call_isolated(_pid_and_sum, 0, 0)
+    started = time.perf_counter()
+    with pytest.raises(ChildCrashed, match="took more than 0.5 s"):
+        call_isolated(_hang, timeout=0.5)
+    assert time.perf_counter() - started < 10
+    assert call_isolated(_pid_and_sum, 0, 0)[0] != before
