@@ -98,6 +98,8 @@ def outcome(path: Path, original: Graph) -> str:
         message = str(exc)
         if "\n" in message or str(path) not in message:
             return "refused, but not in one line naming the file"
+        if "its decoder took more than" in message:
+            return "refused: the decoder ran past the time limit"
         if "its decoder crashed" in message:
             return f"refused: the decoder crashed ({message.split('crashed (')[1].split(')')[0]})"
         if "cannot be decoded (" in message:

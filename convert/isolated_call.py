@@ -98,7 +98,7 @@ def call_isolated(function: Callable[..., Result], *args, timeout: float = 300.0
         try:
             worker.connection.send((function, args))
             if not worker.connection.poll(timeout):
-                raise ChildCrashed(f"its decoder took more than {timeout:g} s")
+                raise ChildCrashed(f"its decoder took more than {timeout:.3g} s")
             kind, value = worker.connection.recv()
         except (EOFError, BrokenPipeError):
             worker.process.join()

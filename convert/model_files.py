@@ -26,6 +26,10 @@ READERS: dict[str, Callable[[Path], Graph]] = {
 }
 #: Readers whose C decoders (HDF5, protobuf and the ONNX checker) run in a child process.
 ISOLATED = frozenset({".net", ".onnx", ".nir"})
+#: Time a reader may take, in seconds: this much, plus :data:`READ_S_PER_MB` per MB of file.
+#: A damaged HDF5 file can make the library loop; a sound file decodes at tens of MB/s.
+READ_TIMEOUT_S = 30.0
+READ_S_PER_MB = 1.0
 
 
 def _one_line(text: str) -> str:
@@ -60,7 +64,8 @@ def read_model(path: str | Path) -> Graph:
         raise ModelError(f"model file '{path}' {what}")
     try:
         if path.suffix.lower() in ISOLATED:
-            return call_isolated(_read_valid, reader, path)
+            timeout = READ_TIMEOUT_S + READ_S_PER_MB * path.stat().st_size / 1e6
+            return call_isolated(_read_valid, reader, path, timeout=timeout)
         return _read_valid(reader, path)
     except ChildCrashed as exc:
         raise ModelError(

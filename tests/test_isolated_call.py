@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from pumice.convert import model_files
 from pumice.convert.isolated_call import ChildCrashed, call_isolated
 from pumice.errors import ModelError
 
@@ -53,3 +54,30 @@ def test_a_hang_is_stopped_after_the_timeout():
         call_isolated(_hang, timeout=0.5)
     assert time.perf_counter() - started < 10
     assert call_isolated(_pid_and_sum, 0, 0)[0] != before
+
+
+def _crash_reading(path) -> None:
+    _crash()
+
+
+def _hang_reading(path) -> None:
+    _hang()
+
+
+@pytest.mark.parametrize(
+    ("reader", "fragment"),
+    [(_crash_reading, "its decoder crashed (SIGSEGV)"), (_hang_reading, "took more than 0.5 s")],
+)
+def test_read_model_reports_a_crashed_or_hung_decoder_in_one_line(
+    tmp_path, monkeypatch, reader, fragment
+):
+    monkeypatch.setitem(model_files.READERS, ".nir", reader)
+    monkeypatch.setattr(model_files, "READ_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(model_files, "READ_S_PER_MB", 0.0)
+    path = tmp_path / "m.nir"
+    path.write_bytes(b"\x89HDF\r\n\x1a\n")
+    with pytest.raises(ModelError) as info:
+        model_files.read_model(path)
+    message = str(info.value)
+    assert message.startswith(f"model file '{path}' cannot be decoded: ") and fragment in message
+    assert "\n" not in message
