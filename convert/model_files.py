@@ -1,4 +1,11 @@
-"""Read a model from any supported file format into the IR, chosen by file suffix."""
+"""Read a model from any supported file format into the IR, chosen by file suffix.
+
+Every graph, whichever reader made it, then passes the same validation
+(:func:`~pumice.convert.ir.validate.validate_graph`), and every failure is one line naming
+the file. The readers of other tools' formats run in a child process
+(:mod:`~pumice.convert.isolated_call`): the HDF5 library under ``.net`` and ``.nir`` files
+crashes on some damaged files, and that must not take pumice down with it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pumice.convert.interchange import import_netx, import_nir, import_onnx
-from pumice.convert.ir import Graph, load_graph
+from pumice.convert.ir import Graph, load_graph, validate_graph
+from pumice.convert.isolated_call import ChildCrashed, call_isolated
 from pumice.errors import ModelError
 
 #: File suffix -> reader returning an IR graph.
@@ -16,10 +24,34 @@ READERS: dict[str, Callable[[Path], Graph]] = {
     ".onnx": import_onnx,
     ".nir": import_nir,
 }
+#: Readers whose C decoders (HDF5, protobuf and the ONNX checker) run in a child process.
+ISOLATED = frozenset({".net", ".onnx", ".nir"})
+#: Time a reader may take, in seconds: this much, plus :data:`READ_S_PER_MB` per MB of file.
+#: A damaged HDF5 file can make the library loop; a sound file decodes at tens of MB/s.
+READ_TIMEOUT_S = 30.0
+READ_S_PER_MB = 1.0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _naming(path: Path, message: str) -> str:
+    """``message`` on one line, prefixed with the file unless it names it already."""
+    message = _one_line(message)
+    return message if str(path) in message else f"model file '{path}': {message}"
+
+
+def _read_valid(reader: Callable[[Path], Graph], path: Path) -> Graph:
+    return validate_graph(reader(path))
 
 
 def read_model(path: str | Path) -> Graph:
-    """The IR graph held by ``path`` (.pumice, or a format pumice imports)."""
+    """The IR graph held by ``path`` (.pumice, or a format pumice imports), validated.
+
+    Raises :class:`ModelError`, one line naming the file, for a file that is missing,
+    damaged, or holds a graph pumice cannot run.
+    """
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
@@ -27,4 +59,23 @@ def read_model(path: str | Path) -> Graph:
             f"model file '{path}': unknown format '{path.suffix}'; "
             f"supported: {', '.join(sorted(READERS))}"
         )
-    return reader(path)
+    if not path.is_file():
+        what = "is a directory, not a model file" if path.is_dir() else "does not exist"
+        raise ModelError(f"model file '{path}' {what}")
+    try:
+        if path.suffix.lower() in ISOLATED:
+            timeout = READ_TIMEOUT_S + READ_S_PER_MB * path.stat().st_size / 1e6
+            return call_isolated(_read_valid, reader, path, timeout=timeout)
+        return _read_valid(reader, path)
+    except ChildCrashed as exc:
+        raise ModelError(
+            f"model file '{path}' cannot be decoded: {exc}; it is damaged or not a "
+            f"{path.suffix} model"
+        ) from None
+    except ModelError as exc:
+        raise ModelError(_naming(path, str(exc))) from None
+    except Exception as exc:  # the HDF5 and protobuf decoders raise many types on damage
+        raise ModelError(
+            f"model file '{path}' cannot be decoded ({type(exc).__name__}: "
+            f"{_one_line(str(exc))[:200]}): it is damaged or not a {path.suffix} model"
+        ) from None

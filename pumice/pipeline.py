@@ -26,16 +26,18 @@ def train_model(config: str | Path, out_dir: str | Path, resume: bool = False, p
     Returns the trainer's result; the model file is ``out_dir / MODEL_FILE``.
     """
     from pumice.train.config import load_config
+    from pumice.train.run_lock import run_lock
     from pumice.train.trainer import train
 
     cfg = load_config(config)
     out_dir = Path(out_dir)
-    result = train(cfg, out_dir, resume=resume, progress=progress)
-    data = dataclasses.asdict(cfg.data)
-    graph = result.model.export_ir(
-        metadata={"data": data, "steps": cfg.data.steps, "source": str(config)},
-    )
-    save_graph(graph, out_dir / MODEL_FILE)
+    with run_lock(out_dir):  # held until the model is written, not only while training
+        result = train(cfg, out_dir, resume=resume, progress=progress, config_file=config)
+        data = dataclasses.asdict(cfg.data)
+        graph = result.model.export_ir(
+            metadata={"data": data, "steps": cfg.data.steps, "source": str(config)},
+        )
+        save_graph(graph, out_dir / MODEL_FILE)
     return result
 
 

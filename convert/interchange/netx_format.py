@@ -18,14 +18,17 @@ NEURON_TYPES = ("CUBA", "LOIHI")
 def netx_dense(weight: np.ndarray) -> FixedDense:
     """The Lava ``Dense`` netx builds for integer ``weight`` (``optimize_weight_bits``).
 
-    Raises :class:`ValueError` where netx fails or would zero the weights: all weights
-    zero, or a single-signed matrix beyond 8 bits.
+    Raises :class:`ValueError` where netx fails, would zero the weights or would clip them:
+    all weights zero, a single-signed matrix beyond 8 bits, or a mixed-sign one beyond
+    [-256, 254] (which netx clips with a warning, computing another layer than the file's).
     """
     weight = np.asarray(weight, dtype=np.int64)
     largest, smallest = int(weight.max()), int(weight.min())
     if smallest < 0 < largest and (largest > 254 or smallest < -256):
-        weight = np.clip(weight, -256, 254)  # netx clips mixed-sign weights (with a warning)
-        largest, smallest = int(weight.max()), int(weight.min())
+        raise ValueError(
+            f"weights in [{smallest}, {largest}] do not fit Loihi's 8-bit synapse "
+            f"(netx would clip them to [-256, 254])"
+        )
     if largest < 0:
         scale, signed = -256 / smallest, 0
     elif smallest >= 0:

@@ -61,6 +61,8 @@ class _Layer:
         value = self.read(key)
         if value.dtype.kind not in "biuf":
             raise self.error(f"'{key}' holds {value.dtype} values, not numbers")
+        if value.dtype.kind == "f" and not np.all(np.abs(value) < 2.0**63):
+            raise self.error(f"'{key}' holds NaN, infinite or out-of-range values")
         return value.astype(np.int64)
 
     def scalar(self, key: str) -> int:

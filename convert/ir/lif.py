@@ -10,6 +10,13 @@ import dataclasses
 
 import numpy as np
 
+from pumice.convert.ir import field_checks as check
+from pumice.convert.ir.fixed_point import (
+    NUM_WEIGHT_BITS_RANGE,
+    SHIFT_RANGE,
+    VTH_RANGE,
+    WEIGHT_EXP_RANGE,
+)
 from pumice.convert.ir.node import Node, check_fraction, register
 from pumice.errors import ModelError
 
@@ -53,6 +60,13 @@ class CubaLIF(Node):
         for field in ("current_decay", "voltage_decay"):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.at_least("threshold", self.threshold, 0),
+            check.fits_neurons("bias", self.bias, self.shape),
+        )
+
 
 @register(
     role="neuron",
@@ -76,6 +90,14 @@ class FixedCubaLIF(Node):
     vth: int
     bias_mant: np.ndarray
     bias_exp: int = 0
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.decays(self),
+            check.integers_in("vth", self.vth, VTH_RANGE),
+            check.fixed_bias(self),
+        )
 
 
 @register(
@@ -103,6 +125,17 @@ class FixedShiftLIF(Node):
     vth: int
     bias_mant: np.ndarray
     bias_exp: int = 0
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.fits_neurons("shift_u", self.shift_u, self.shape),
+            check.integers_in("shift_u", self.shift_u, SHIFT_RANGE),
+            check.fits_neurons("shift_v", self.shift_v, self.shape),
+            check.integers_in("shift_v", self.shift_v, SHIFT_RANGE),
+            check.integers_in("vth", self.vth, VTH_RANGE),
+            check.fixed_bias(self),
+        )
 
 
 @register(
@@ -145,6 +178,16 @@ class _FixedRecurrence:
 
     def __post_init__(self) -> None:
         _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            super().field_problem(),
+            check.dense_mantissas("recurrent_weight", self.recurrent_weight),
+            check.integers_in("recurrent_weight_exp", self.recurrent_weight_exp, WEIGHT_EXP_RANGE),
+            check.integers_in(
+                "recurrent_num_weight_bits", self.recurrent_num_weight_bits, NUM_WEIGHT_BITS_RANGE
+            ),
+        )
 
 
 @register(

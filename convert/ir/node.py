@@ -117,6 +117,12 @@ class Node:
             return f"has neurons of shape {tuple(self.shape)} but is fed shape {tuple(input_shape)}"
         return None
 
+    def field_problem(self) -> str | None:
+        """What is wrong with this node's own field values (a range, a size), completing
+        "layer 'name' (Kind) ...", or None; :func:`~.validate.validate_graph` asks every
+        node of a graph read from a file, after checking the fields' types."""
+        return None
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The node's array-valued fields."""
         return {
@@ -128,7 +134,10 @@ class Node:
 
 def check_fraction(kind: str, field: str, value, shape: tuple[int, ...]) -> None:
     """Raise :class:`ModelError` unless ``value`` lies in [0, 1] and broadcasts to ``shape``."""
-    array = np.asarray(value, dtype=np.float64)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelError(f"{kind}: {field} must be a number or an array of numbers") from None
     try:
         np.broadcast_to(array, tuple(shape))
     except ValueError:

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from pumice.convert.ir import field_checks as check
 from pumice.convert.ir.node import Node, check_fraction, register
 
 
@@ -28,6 +29,12 @@ class CubaLI(Node):
         for field in ("current_decay", "voltage_decay"):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.fits_neurons("bias", self.bias, self.shape),
+        )
+
 
 @register(role="neuron", domain="fixed", leak="multiply", formats=frozenset({"onnx"}))
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -46,3 +53,8 @@ class FixedCubaLI(Node):
     dv: int
     bias_mant: np.ndarray
     bias_exp: int = 0
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape), check.decays(self), check.fixed_bias(self)
+        )
