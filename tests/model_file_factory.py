@@ -18,6 +18,7 @@ import nir
 import numpy as np
 
 from pumice.convert.interchange import export_netx, export_onnx
+from pumice.convert.interchange.nir_import import DT_KEY, PRODUCER, PRODUCER_KEY
 from pumice.convert.ir import CubaLIF, Dense, Flatten, Graph, Input, Node
 from pumice.convert.ir.container import write_container
 from pumice.convert.ir.serialize import HEADER, encode_graph
@@ -122,7 +123,8 @@ def write_netx_layers(path: Path, layers: list[dict]) -> Path:
 
 
 def nir_graph(weight: np.ndarray | None = None, **lif) -> nir.NIRGraph:
-    """The test graph as a NIR graph: ``Input(1, 4, 4) -> Flatten -> Linear -> CubaLIF``."""
+    """The test graph as a NIR graph: ``Input(1, 4, 4) -> Flatten -> Linear -> CubaLIF``,
+    marked as pumice marks its files, with the step it runs at (1 ms)."""
     if weight is None:
         weight = np.random.default_rng(2).normal(0, 0.6, (3, 16))
     params = {"tau_syn": 5e-3, "tau_mem": 1e-2, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0}
@@ -137,7 +139,10 @@ def nir_graph(weight: np.ndarray | None = None, **lif) -> nir.NIRGraph:
     }
     names = list(nodes)
     return nir.NIRGraph(
-        nodes=nodes, edges=list(zip(names[:-1], names[1:], strict=True)), type_check=False
+        nodes=nodes,
+        edges=list(zip(names[:-1], names[1:], strict=True)),
+        metadata={PRODUCER_KEY: PRODUCER, DT_KEY: 1e-3},
+        type_check=False,
     )
 
 

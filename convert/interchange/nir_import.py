@@ -301,6 +301,21 @@ def _input_shape(name: str, node: nir.Input) -> tuple[int, ...]:
     return dims[1:] if len(dims) in (2, 4) and dims[0] == 1 else dims
 
 
+def _refuse_non_finite(graph: nir.NIRGraph) -> None:
+    """Raise :class:`ModelError` for the first NaN or infinite parameter of any node."""
+    for name, node in graph.nodes.items():
+        if isinstance(node, nir.NIRGraph):
+            _refuse_non_finite(node)
+            continue
+        for field, value in vars(node).items():
+            array = np.asarray(value) if isinstance(value, np.ndarray | float) else None
+            if array is not None and array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+                raise ModelError(
+                    f"NIR node '{name}' ({type(node).__name__}) has {field} holding NaN or "
+                    f"infinite values"
+                )
+
+
 def _pumice_file(metadata: dict, dt: float | None) -> tuple[float, dict] | None:
     """(dt, graph metadata) of a file pumice wrote, or None for another tool's file."""
     if metadata.get(PRODUCER_KEY) != PRODUCER:
@@ -342,6 +357,7 @@ def import_nir(
     :mod:`~pumice.convert.interchange.nir_conventions`).
     """
     graph = _read(source)
+    _refuse_non_finite(graph)
     flat, loops = recurrent_loops(flat_graph(graph))
     order = chain(flat)
     neurons = {n: flat.nodes[n] for n in order if type(flat.nodes[n]) in NEURON_TAUS}
