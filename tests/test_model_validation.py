@@ -173,7 +173,7 @@ NIR: list[Probe] = [
     ("truncated", lambda p: _truncate(write_nir(p, nir_graph())), "NIR"),
     ("all_nan", lambda p: write_nir(p, nir_graph(np.full((3, 16), np.nan))), "weight holding NaN"),
     ("one_nan", lambda p: write_nir(p, nir_graph(_one_nan())), "weight holding NaN"),
-    ("threshold", lambda p: write_nir(p, nir_graph(v_threshold=np.inf)), "v_threshold holding NaN or infinite"),
+    ("threshold", lambda p: write_nir(p, nir_graph(v_threshold=np.inf)), "v_threshold holding NaN"),
     ("64x63", lambda p: write_nir(p, nir_graph(np.ones((3, 15)))), "weight of shape (3, 15)"),
     ("tau_nan", lambda p: write_nir(p, nir_graph(tau_mem=np.nan)), "tau_mem"),
 ]
