@@ -16,15 +16,31 @@ READERS: dict[str, Callable[[Path], Graph]] = {
     ".onnx": import_onnx,
     ".nir": import_nir,
 }
+#: Suffixes whose reader takes ``dt`` (seconds per step).
+TAKES_DT = (".nir",)
 
 
-def read_model(path: str | Path) -> Graph:
-    """The IR graph held by ``path`` (.pumice, or a format pumice imports)."""
+def read_model(path: str | Path, *, dt: float | None = None) -> Graph:
+    """The IR graph held by ``path`` (.pumice, or a format pumice imports).
+
+    ``dt`` is the seconds per step a NIR file is read at (None: the reader's default);
+    other formats are discrete in time and refuse it.
+    """
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    if path.is_dir():
+        raise ModelError(f"model '{path}' is a directory, not a model file: name the file in it")
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
     if reader is None:
         raise ModelError(
             f"model file '{path}': unknown format '{path.suffix}'; "
             f"supported: {', '.join(sorted(READERS))}"
         )
-    return reader(path)
+    if dt is None:
+        return reader(path)
+    if suffix not in TAKES_DT:
+        raise ModelError(
+            f"model file '{path}': dt applies to NIR files (.nir) only; a {suffix} model "
+            f"steps in discrete time: drop it"
+        )
+    return reader(path, dt=dt)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import pumice  # noqa: F401  (Lava import fixes)
+from pumice.atomic import atomic_write_text
 from pumice.convert.ir import load_graph
 from pumice.convert.ir.windows import layer_windows
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         "predictions": predictions.tolist(),
         "spikes_per_neuron": result.spikes_per_neuron(graph.hidden_neurons()),
     }
-    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(HERE / "results.json", json.dumps(results, indent=2) + "\n")
     print(json.dumps({k: v for k, v in results.items() if k != "predictions"}, indent=2))
     return 0
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 from pumice.convert.hardware import check_graph, load_profile, raise_for_violations
-from pumice.convert.ir import save_graph
 from pumice.convert.model_files import read_model
+from pumice.convert.model_writers import write_model
 from pumice.convert.passes import PASSES
 from pumice.convert.passes.quantize import SLAYER_SCALE
 from pumice.convert.quantization_report import quantization_report
@@ -24,7 +24,7 @@ from pumice.errors import ModelError
 @step("load")
 def load(state: ConversionState, config: ConversionConfig) -> str:
     """Read the model file into the IR."""
-    state.graph = read_model(config.model)
+    state.graph = read_model(config.model, dt=config.dt)
     return f"read {config.model} ({state.graph.domain()})"
 
 
@@ -139,6 +139,6 @@ def check(state: ConversionState, config: ConversionConfig) -> str | None:
 
 @step("write")
 def write(state: ConversionState, config: ConversionConfig) -> str:
-    """Write the graph to ``config.out``."""
-    save_graph(state.graph, config.out)
-    return f"wrote {config.out}"
+    """Write the graph to ``config.out`` in the format its suffix names."""
+    write_model(state.graph, config.out, to=config.write_to)
+    return f"wrote {config.out} ({config.out.suffix.lstrip('.') or 'pumice'})"
