@@ -108,7 +108,7 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         keep_intermediate=args.keep_intermediate,
         start=args.start,
         stop=args.stop,
-        dt=args.dt,
+        **_model_options(args),
     )
     options = {key: value for key, value in _data_options(args).items() if key != "root"}
     _, report = convert(config, json_path=args.json, **options)
@@ -125,8 +125,8 @@ def _cmd_run(args: argparse.Namespace) -> None:
         samples=args.samples,
         json_path=args.json,
         spikes_path=args.spikes,
-        dt=args.dt,
         progress=not args.quiet,
+        **_model_options(args),
         **_data_options(args),
     )
     steps = str(report.steps)
@@ -175,7 +175,7 @@ def format_demo_table(summary: dict) -> str:
 def _cmd_map(args: argparse.Namespace) -> None:
     from pumice.hardware_report import map_model
 
-    mapping = map_model(args.model, args.profile, dt=args.dt, json_path=args.json)
+    mapping = map_model(args.model, args.profile, json_path=args.json, **_model_options(args))
     print(mapping.format_table())
 
 
@@ -188,11 +188,11 @@ def _cmd_report(args: argparse.Namespace) -> None:
         args.profile,
         args.data,
         backend=args.backend,
-        dt=args.dt,
         json_path=args.json,
         png_path=args.png,
         progress=not args.quiet,
         samples=args.samples,
+        **_model_options(args),
         **_data_options(args),
     )
     print(format_report(report))
@@ -208,8 +208,8 @@ def _cmd_deploy(args: argparse.Namespace) -> None:
         args.target,
         args.data,
         run=args.run,
-        dt=args.dt,
         samples=args.samples,
+        **_model_options(args),
         **_data_options(args),
     )
     rows = [("bundle", str(args.out)), ("target", manifest["target"])]
@@ -235,15 +235,39 @@ def _add_quiet(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> No
     )
 
 
+def _shape(text: str) -> tuple[int, ...]:
+    """``C,H,W`` (or ``N``) as a tuple of positive ints, for ``--input-shape``."""
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"must be positive integers like 2,34,34, got '{text}'")
+    return shape
+
+
 def _add_model(parser: argparse.ArgumentParser, help_text: str = _MODEL_HELP) -> None:
     parser.add_argument("model", type=Path, help=help_text)
-    parser.add_argument(
+    group = parser.add_argument_group("reading the model")
+    group.add_argument(
         "--dt",
         type=SECONDS,
         metavar="SECONDS",
         help="seconds per step a NIR model is read at (snnTorch writes 1e-4; "
         "default: the NIR reader's 1e-3); NIR files only",
     )
+    group.add_argument(
+        "--input-shape",
+        type=_shape,
+        metavar="C,H,W",
+        help="input shape of a lava-dl .net that starts with a conv layer and has no "
+        "input layer; .net files only",
+    )
+
+
+def _model_options(args: argparse.Namespace) -> dict:
+    """The model-reading options of ``args`` (``read_model``'s keywords)."""
+    return {"dt": args.dt, "input_shape": args.input_shape}
 
 
 def _add_data(

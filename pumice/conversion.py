@@ -60,8 +60,6 @@ def convert(
     further :class:`~pumice.model_inputs.DataOptions` fields for those samples (``split``,
     ``seed``, ``steps``, ``max_rate``). Returns the converted graph and the JSON report.
     """
-    writer_for(config.out, "--out")
-    _check_nir_output(config)
     outputs = [
         file_output("--out", config.out),
         file_output("--json", json_path),
@@ -73,6 +71,8 @@ def convert(
         "the profile": config.profile if str(config.profile).endswith(".toml") else None,
     }
     check_outputs(outputs, inputs)
+    writer_for(config.out, "--out")
+    _check_nir_output(config)
     calibration = None
     if config.calibrate is not None:
         options = DataOptions(
@@ -85,7 +85,9 @@ def convert(
             samples_option="--calibration-samples",
             **data_options,
         )
-        calibration = model_inputs(read_model(config.model, dt=config.dt), options)
+        calibration = model_inputs(
+            read_model(config.model, dt=config.dt, input_shape=config.input_shape), options
+        )
     with staged(outputs) as temp:
         staged_config = dataclasses.replace(
             config,

@@ -44,6 +44,7 @@ def deploy_model(
     *,
     run: bool = False,
     dt: float | None = None,
+    input_shape: tuple[int, ...] | None = None,
     **data_options,
 ) -> dict:
     """Write the bundle for ``model`` with test inputs into ``out_dir``.
@@ -60,7 +61,7 @@ def deploy_model(
     options = DataOptions(data=data, sample_limit=BUNDLE_SAMPLES, **data_options)
     out = folder_output("--out", out_dir, is_bundle)
     check_outputs([out], {"the model": model, "--data": data_file(data)})
-    graph = read_model(model, dt=dt)
+    graph = read_model(model, dt=dt, input_shape=input_shape)
     if graph.domain() != "fixed":
         raise PumiceError(
             "a bundle holds a fixed-point model: convert the model first "

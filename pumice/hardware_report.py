@@ -32,13 +32,14 @@ def map_model(
     profile: str | Path,
     *,
     dt: float | None = None,
+    input_shape: tuple[int, ...] | None = None,
     json_path: str | Path | None = None,
 ) -> Mapping:
     """The core mapping of a model file on a profile (a name such as "loihi2", or a .toml);
     with ``json_path``, also written there as JSON."""
     out = file_output("--json", json_path)
     check_outputs([out], {"the model": model, **_profile_input(profile)})
-    mapping = map_graph(read_model(model, dt=dt), load_profile(profile))
+    mapping = map_graph(read_model(model, dt=dt, input_shape=input_shape), load_profile(profile))
     if out is not None:
         atomic_write_text(out.path, json_text(mapping.to_json()))
     return mapping
@@ -51,6 +52,7 @@ def report_model(
     *,
     backend: str = "emulator",
     dt: float | None = None,
+    input_shape: tuple[int, ...] | None = None,
     json_path: str | Path | None = None,
     png_path: str | Path | None = None,
     progress: bool = True,
@@ -69,7 +71,7 @@ def report_model(
     check_outputs(
         outputs, {"the model": model, "--data": data_file(data), **_profile_input(profile)}
     )
-    graph = read_model(model, dt=dt)
+    graph = read_model(model, dt=dt, input_shape=input_shape)
     check_backend(graph, backend)
     hardware = load_profile(profile)
     mapping = map_graph(graph, hardware)

@@ -189,7 +189,6 @@ def model_inputs(graph: Graph, options: DataOptions, *, recorded: bool = False) 
                 f"become spikes: pass --steps"
             )
         dataset, source = _named(graph, options, name, own, steps)
-    dataset, source = _first(dataset, options, source)
     expected = tuple(graph.shapes()[graph.input])
     if tuple(dataset.input_shape) != expected:
         raise DataError(
@@ -197,6 +196,7 @@ def model_inputs(graph: Graph, options: DataOptions, *, recorded: bool = False) 
             f"input is {expected}: use data of the model's input shape"
         )
     _check_labels(dataset.y, num_classes(graph), source)
+    dataset, source = _first(dataset, options, source)
     check_run_fits(
         graph,
         len(dataset),

@@ -69,7 +69,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _existing_ancestor(path: Path) -> Path:
-    ancestor = path.absolute().parent
+    ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     return ancestor
@@ -197,11 +197,24 @@ def staged(outputs: Iterable[Output | None]) -> Iterator[dict[str, Path]]:
     except BaseException as exc:
         for temp in temps.values():
             _remove(temp)
-        error = None if isinstance(exc, PumiceError) else os_error_in(exc)
+        if isinstance(exc, PumiceError):
+            raise _with_output_names(exc, given, temps) from exc
+        error = os_error_in(exc)
         if error is None:
             raise
         failed = current or _output_of(given, temps, error.filename)
-        raise cannot_write(failed.path if failed else error.filename, error) from exc
+        where = failed.path if failed else ", ".join(str(o.path) for o in given)
+        raise cannot_write(where, error) from exc
+
+
+def _with_output_names(exc: PumiceError, given: list[Output], temps: dict[str, Path]):
+    """``exc`` with every temporary path in its message replaced by its output's path."""
+    message = str(exc)
+    for output in given:
+        temp = temps.get(output.option)
+        if temp is not None:
+            message = message.replace(str(temp), str(output.path))
+    return exc if message == str(exc) else type(exc)(message)
 
 
 def _output_of(given: list[Output], temps: dict[str, Path], filename) -> Output | None:

@@ -81,6 +81,7 @@ def run_model(
     json_path: str | Path | None = None,
     spikes_path: str | Path | None = None,
     dt: float | None = None,
+    input_shape: tuple[int, ...] | None = None,
     progress: bool = True,
     **data_options,
 ) -> RunReport:
@@ -95,7 +96,7 @@ def run_model(
     options = DataOptions(data=data, **data_options)
     outputs = [file_output("--json", json_path), file_output("--spikes", spikes_path)]
     check_outputs(outputs, {"the model": model, "--data": data_file(data)})
-    graph = read_model(model, dt=dt)
+    graph = read_model(model, dt=dt, input_shape=input_shape)
     check_backend(graph, backend)
     inputs = model_inputs(graph, options, recorded=spikes_path is not None)
     report = run_graph(

@@ -41,8 +41,12 @@ def slayer_net_file(blocks: list, in_shape: tuple[int, ...], path: Path) -> Path
     return path
 
 
-def run_netx(path: Path, spikes: np.ndarray) -> list[dict[str, np.ndarray]]:
+def run_netx(
+    path: Path, spikes: np.ndarray, input_shape: tuple[int, ...] | None = None
+) -> list[dict[str, np.ndarray]]:
     """Spikes, ``u`` and ``v`` (IR layout, (*shape, T)) of every layer of netx's own network.
+
+    ``input_shape`` (C, H, W) is netx's own argument for a file without an input layer.
 
     ``spikes`` (*input shape, T) go to the first block's input: a synapse's ``s_in``
     through ``Network.inp``, or the input neuron's ``a_in`` when the file has an input
@@ -56,7 +60,8 @@ def run_netx(path: Path, spikes: np.ndarray) -> list[dict[str, np.ndarray]]:
     from lava.proc.monitor.process import Monitor
 
     steps = spikes.shape[-1]
-    net = netx.hdf5.Network(net_config=str(path))
+    shape = None if input_shape is None else tuple(input_shape)[::-1]  # netx's (W, H, C)
+    net = netx.hdf5.Network(net_config=str(path), input_shape=shape)
     source = Source(data=swap_layout(spikes).astype(np.int32))
     if isinstance(net.in_layer, netx.blocks.process.Input):
         source.s_out.connect(net.in_layer.neuron.a_in)
@@ -109,7 +114,8 @@ def test_network_inp_does_not_reach_netx_input_neuron(tmp_path):
 
     blocks = [slayer.block.cuba.Input(NEURON), slayer.block.cuba.Dense(NEURON, 4, 3)]
     path = slayer_net_file(blocks, (4,), tmp_path / "input.net")
-    net = netx.hdf5.Network(net_config=str(path))
+    shape = None if input_shape is None else tuple(input_shape)[::-1]  # netx's (W, H, C)
+    net = netx.hdf5.Network(net_config=str(path), input_shape=shape)
     assert isinstance(net.in_layer, netx.blocks.process.Input)
     source = Source(data=np.ones((4, 3), dtype=np.int32))
     source.s_out.connect(net.inp)

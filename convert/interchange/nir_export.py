@@ -25,6 +25,7 @@ neurons with a decay that gives no finite positive time constant (other than the
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,9 @@ from pumice.atomic import atomic_open
 from pumice.convert.interchange.expressible import refuse_inexpressible
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, SumPool2d
 from pumice.errors import ModelError
+
+#: Key of the NIR graph's metadata holding the IR graph's metadata (JSON: data, T, ...).
+METADATA_KEY = "pumice"
 
 
 def _input(name: str, node: Input, shape: tuple, dt: float, scale: float):
@@ -161,7 +165,8 @@ def export_nir(graph: Graph, path: str | os.PathLike, dt: float = 1e-3) -> Path:
         output = f"_{output}"
     nodes[output] = nir.Output(output_type=np.array(shapes[names[-1]]))
     edges = [*graph.edges, (names[-1], output)]
-    nir_graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata={})
+    metadata = {METADATA_KEY: json.dumps(graph.metadata)} if graph.metadata else {}
+    nir_graph = nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata)
     with atomic_open(path, "w+b") as handle:
         nir.write(handle, nir_graph)
     return Path(path)

@@ -45,6 +45,7 @@ as Norse does, multiply a CubaLIF's ``w_in`` by ``tau_syn/dt`` before importing.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 
@@ -389,4 +390,17 @@ def import_nir(source: str | os.PathLike | nir.NIRGraph, dt: float = 1e-3) -> Gr
         raise ModelError(
             f"NIR Output '{order[-1]}' follows '{last}'; pumice graphs end with a spiking neuron"
         )
-    return Graph.chain(builder.named, metadata={"source": "NIR", "dt": float(dt)})
+    stored = _stored_metadata(graph)
+    return Graph.chain(builder.named, metadata={**stored, "source": "NIR", "dt": float(dt)})
+
+
+def _stored_metadata(graph: nir.NIRGraph) -> dict:
+    """The IR metadata pumice's exporter wrote into the graph's metadata, or none."""
+    text = (graph.metadata or {}).get("pumice")
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        stored = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return stored if isinstance(stored, dict) else {}

@@ -47,6 +47,8 @@ class ConversionConfig:
     stop: str | None = None
     #: Seconds per step a NIR model is read at (None: the reader's default).
     dt: float | None = None
+    #: Input shape of a ``.net`` that starts with a conv layer and has no input layer.
+    input_shape: tuple[int, ...] | None = None
     #: Where the write step puts the file (a temporary path the caller renames onto
     #: ``out``); None: ``out`` itself.
     write_to: Path | None = None

@@ -24,7 +24,7 @@ from pumice.errors import ModelError
 @step("load")
 def load(state: ConversionState, config: ConversionConfig) -> str:
     """Read the model file into the IR."""
-    state.graph = read_model(config.model, dt=config.dt)
+    state.graph = read_model(config.model, dt=config.dt, input_shape=config.input_shape)
     return f"read {config.model} ({state.graph.domain()})"
 
 
