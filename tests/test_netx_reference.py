@@ -114,8 +114,7 @@ def test_network_inp_does_not_reach_netx_input_neuron(tmp_path):
 
     blocks = [slayer.block.cuba.Input(NEURON), slayer.block.cuba.Dense(NEURON, 4, 3)]
     path = slayer_net_file(blocks, (4,), tmp_path / "input.net")
-    shape = None if input_shape is None else tuple(input_shape)[::-1]  # netx's (W, H, C)
-    net = netx.hdf5.Network(net_config=str(path), input_shape=shape)
+    net = netx.hdf5.Network(net_config=str(path))
     assert isinstance(net.in_layer, netx.blocks.process.Input)
     source = Source(data=np.ones((4, 3), dtype=np.int32))
     source.s_out.connect(net.inp)
