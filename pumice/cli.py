@@ -16,6 +16,7 @@ import io
 import sys
 from pathlib import Path
 
+from pumice.atomic import os_error_in
 from pumice.convert.steps.registry import STANDARD_STEPS
 from pumice.errors import PumiceError
 from pumice.inference import BACKENDS
@@ -64,7 +65,7 @@ def _third_party_noise(quiet: bool):
 
 def _import_training(quiet: bool) -> None:
     with _third_party_noise(quiet):
-        import pumice.train.trainer  # noqa: F401  (imports lava-dl's SLAYER)
+        import lava.lib.dl.slayer  # noqa: F401  (prints its warning once, at import)
 
 
 def _data_options(args: argparse.Namespace) -> dict:
@@ -518,6 +519,13 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except PumiceError as exc:
         print(f"pumice: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return USAGE_ERROR
+    except (OSError, ValueError) as exc:  # a write refused outside pumice's own writers
+        error = os_error_in(exc)
+        if error is None:
+            raise
+        where = f"'{error.filename}'" if error.filename else "an output"
+        print(f"pumice: error: cannot write {where}: {error.strerror or error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("pumice: interrupted", file=sys.stderr)

@@ -62,7 +62,10 @@ def run_netx(
     steps = spikes.shape[-1]
     shape = None if input_shape is None else tuple(input_shape)[::-1]  # netx's (W, H, C)
     net = netx.hdf5.Network(net_config=str(path), input_shape=shape)
-    source = Source(data=swap_layout(spikes).astype(np.int32))
+    data = swap_layout(spikes)
+    if tuple(net.inp.shape) != data.shape[:-1]:  # a flatten first: netx's is (C, H, W), C order
+        data = spikes.reshape(-1, steps)
+    source = Source(data=data.astype(np.int32))
     if isinstance(net.in_layer, netx.blocks.process.Input):
         source.s_out.connect(net.in_layer.neuron.a_in)
     else:

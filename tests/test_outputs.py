@@ -128,3 +128,16 @@ def test_a_report_whose_png_fails_writes_no_json(tmp_path, monkeypatch):
             progress=False,
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pumice", "x.npz"]
+
+
+def test_a_write_refused_outside_pumices_writers_is_one_line(tmp_path, monkeypatch, capsys):
+    from pumice import cli
+
+    def appending_on_a_full_disk(args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "metrics.jsonl"))
+
+    monkeypatch.setattr(cli, "_cmd_map", appending_on_a_full_disk)
+    assert cli.main(["map", "m.pumice", "--profile", "loihi2"]) == 2
+    err = capsys.readouterr().err
+    expected = f"cannot write '{tmp_path / 'metrics.jsonl'}': No space left on device"
+    assert err == f"pumice: error: {expected}\n"

@@ -35,8 +35,13 @@ def trained_metadata(metadata: dict | None = None) -> dict:
 
 
 def model_lag(graph: Graph) -> int:
-    """The steps by which Lava lags the forward pass ``graph``'s counts refer to (0 or 1)."""
-    lag = graph.metadata.get(LAG_KEY, 0)
+    """The steps by which Lava lags the forward pass ``graph``'s counts refer to (0 or 1).
+
+    A model ``pumice train`` wrote before the key existed (its metadata ``source`` is the
+    training config, a ``.toml``) lags like every pumice-trained network.
+    """
+    trained_before = str(graph.metadata.get("source", "")).endswith(".toml")
+    lag = graph.metadata.get(LAG_KEY, LAG if trained_before else 0)
     if isinstance(lag, bool) or not isinstance(lag, int | np.integer) or not 0 <= lag <= LAG:
         raise ModelError(f"the model's metadata '{LAG_KEY}' is {lag!r}; it must be 0 or {LAG}")
     return int(lag)
