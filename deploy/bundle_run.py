@@ -18,6 +18,7 @@ import pumice  # noqa: F401  (Lava import fixes)
 from pumice.atomic import atomic_write_text
 from pumice.convert.ir import load_graph
 from pumice.convert.ir.windows import layer_windows
+from pumice.number_options import COUNT
 
 HERE = Path(__file__).resolve().parent
 #: Exit code when the requested target cannot run on this machine.
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((HERE / "manifest.json").read_text())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=("loihi2", "lava-sim"), default=manifest["target"])
-    parser.add_argument("--samples", type=int, help="first N bundled samples (default: all)")
+    parser.add_argument("--samples", type=COUNT, help="first N bundled samples (default: all)")
     args = parser.parse_args(argv)
 
     from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg

@@ -57,9 +57,14 @@ def _spikes(per_neuron: dict[str, float]) -> str:
 
 @contextlib.contextmanager
 def _third_party_noise(quiet: bool):
-    """Keep what lava-dl prints at import (a Prophesee toolbox warning) off stdout: on
-    stderr, or nowhere with ``-q``."""
-    with contextlib.redirect_stdout(io.StringIO() if quiet else sys.stderr):
+    """Keep what lava-dl and torch print at import (a Prophesee toolbox warning, "No CUDA
+    runtime is found") off stdout: on stderr, or nowhere with ``-q``."""
+    if not quiet:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+        return
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         yield
 
 
@@ -74,9 +79,10 @@ def _data_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    _import_training(args.quiet)
-    from pumice.pipeline import MODEL_FILE, train_model
+    from pumice.pipeline import MODEL_FILE, check_train_outputs, train_model
 
+    check_train_outputs(args.config, args.out, args.resume)
+    _import_training(args.quiet)
     result = train_model(args.config, args.out, resume=args.resume, progress=not args.quiet)
     print(
         _table(
@@ -93,6 +99,12 @@ def _cmd_train(args: argparse.Namespace) -> None:
 def _cmd_convert(args: argparse.Namespace) -> None:
     from pumice.conversion import ConversionConfig, convert, format_steps
 
+    if args.calibrate is None:
+        chosen = ("root", "split", "steps", "max_rate", "calibration_samples")
+        given = [key for key in chosen if getattr(args, key) is not None]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise PumiceError(f"{flag} chooses calibration data: add --calibrate DATA or drop it")
     config = ConversionConfig(
         model=args.model,
         out=args.out,
@@ -147,9 +159,10 @@ def _cmd_run(args: argparse.Namespace) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> None:
-    _import_training(args.quiet)
-    from pumice.pipeline import demo
+    from pumice.pipeline import check_train_outputs, demo
 
+    check_train_outputs(None, args.out, resume=True)
+    _import_training(args.quiet)
     summary = demo(args.out, lava_samples=args.lava_samples, progress=not args.quiet)
     print()
     print(format_demo_table(summary))

@@ -31,24 +31,34 @@ def train_model(config: str | Path, out_dir: str | Path, resume: bool = False, p
     refuses a config that lies in ``out_dir`` as the copy training writes there.
     """
     from pumice.train.config import load_config
-    from pumice.train.trainer import CONFIG_NAME, train
 
-    out_dir = Path(out_dir)
-    if not resume and _same_file(Path(config), out_dir / CONFIG_NAME):
-        raise OutputError(
-            f"the config '{config}' is the {CONFIG_NAME} training writes into --out "
-            f"'{out_dir}': keep your config outside the run folder, or pass --resume"
-        )
-    out = folder_output("--out", out_dir, in_place=True)
-    check_outputs([out, *_run_files(out_dir)], {} if resume else {"the config": config})
+    check_train_outputs(config, out_dir, resume)
+    from pumice.train.trainer import train
+
     cfg = load_config(config)
     result = train(cfg, out_dir, resume=resume, progress=progress)
     data = dataclasses.asdict(cfg.data)
     graph = result.model.export_ir(
         metadata={"data": data, "steps": cfg.data.steps, "source": str(config)},
     )
-    save_graph(graph, out_dir / MODEL_FILE)
+    save_graph(graph, Path(out_dir) / MODEL_FILE)
     return result
+
+
+def check_train_outputs(config: str | Path | None, out_dir: str | Path, resume: bool) -> None:
+    """Refuse, before any work, a training ``out_dir`` that cannot take the run's files,
+    and a fresh run's ``config`` that is the copy training writes there."""
+    from pumice.train.trainer import CONFIG_NAME
+
+    out_dir = Path(out_dir)
+    if config is not None and not resume and _same_file(Path(config), out_dir / CONFIG_NAME):
+        raise OutputError(
+            f"the config '{config}' is the {CONFIG_NAME} training writes into --out "
+            f"'{out_dir}': keep your config outside the run folder, or pass --resume"
+        )
+    out = folder_output("--out", out_dir, in_place=True)
+    inputs = {} if resume or config is None else {"the config": config}
+    check_outputs([out, *_run_files(out_dir)], inputs)
 
 
 def _run_files(out_dir: Path) -> list[Output]:

@@ -213,6 +213,11 @@ CONVERT = [
     (["--out", "f.pumice", "--keep-intermediate", "results"], "that pumice did not write"),
     (["--out", "f.pumice", "--keep-intermediate", "notes.txt"], "is an existing file"),
     (["--out", "f.pumice", "--to", "quantise"], "argument --to: invalid choice: 'quantise'"),
+    (["--out", "f.pumice", "--split", "val"], "--split chooses calibration data: add --calibrate"),
+    (
+        ["--out", "f.pumice", "--calibration-samples", "9"],
+        "--calibration-samples chooses calibration data",
+    ),
     (["--out", "f.pumice", "--profile", "loihi9"], "loihi9"),
 ]
 
