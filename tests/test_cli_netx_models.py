@@ -129,6 +129,13 @@ def test_report_and_deploy_take_the_same_inputs(tmp_path, capsys):
     spikes = sum(int(layer["spikes"].sum()) for sample in netx for layer in sample)
     assert traffic["spikes_total"] == spikes
 
+    lava = ["run", *common, "--backend", "lava", "--spikes", str(tmp_path / "lava.npz")]
+    assert main(lava) == 0
+    on_lava = np.load(tmp_path / "lava.npz")
+    for index, layer in enumerate(("dense1", "dense2")):
+        expected = np.stack([sample[index]["spikes"] for sample in netx])
+        np.testing.assert_array_equal(on_lava[layer], expected, err_msg=layer)
+
     bundle = tmp_path / "bundle"
     assert main(["deploy", *common, "--out", str(bundle), "--target", "lava-sim", "--run"]) == 0
     results = json.loads((bundle / "results.json").read_text())
