@@ -18,7 +18,7 @@ from pumice.convert.isolated_call import ChildCrashed, call_isolated
 from pumice.errors import ModelError
 
 #: File suffix -> reader returning an IR graph.
-READERS: dict[str, Callable[[Path], Graph]] = {
+READERS: dict[str, Callable[..., Graph]] = {
     ".pumice": load_graph,
     ".net": import_netx,
     ".onnx": import_onnx,
@@ -30,6 +30,14 @@ ISOLATED = frozenset({".net", ".onnx", ".nir"})
 #: A damaged HDF5 file can make the library loop; a sound file decodes at tens of MB/s.
 READ_TIMEOUT_S = 30.0
 READ_S_PER_MB = 1.0
+#: Reader options -> the suffixes whose reader takes them, and what the option means.
+READER_OPTIONS = {
+    "dt": ((".nir",), "--dt (dt) applies to NIR files only; other formats step in discrete time"),
+    "input_shape": (
+        (".net",),
+        "--input-shape (input_shape) applies to lava-dl .net files only; other formats record it",
+    ),
+}
 
 
 def _one_line(text: str) -> str:
@@ -42,31 +50,43 @@ def _naming(path: Path, message: str) -> str:
     return message if str(path) in message else f"model file '{path}': {message}"
 
 
-def _read_valid(reader: Callable[[Path], Graph], path: Path) -> Graph:
-    return validate_graph(reader(path))
+def _read_valid(reader: Callable[..., Graph], path: Path, options: dict) -> Graph:
+    return validate_graph(reader(path, **options))
 
 
-def read_model(path: str | Path) -> Graph:
+def read_model(
+    path: str | Path, *, dt: float | None = None, input_shape: tuple[int, ...] | None = None
+) -> Graph:
     """The IR graph held by ``path`` (.pumice, or a format pumice imports), validated.
 
-    Raises :class:`ModelError`, one line naming the file, for a file that is missing,
-    damaged, or holds a graph pumice cannot run.
+    ``dt`` is the seconds per step a NIR file is read at (None: the file's own, or the one
+    its exporter implies); ``input_shape`` (C, H, W) the input of a ``.net`` that starts
+    with a conv layer and has no input layer. A format that has no use for an option
+    refuses it. Raises :class:`ModelError`, one line naming the file, for a file that is
+    missing, damaged, or holds a graph pumice cannot run.
     """
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
     if reader is None:
         raise ModelError(
             f"model file '{path}': unknown format '{path.suffix}'; "
             f"supported: {', '.join(sorted(READERS))}"
         )
+    options = {"dt": dt, "input_shape": input_shape}
+    given = {key: value for key, value in options.items() if value is not None}
+    for key in given:
+        suffixes, meaning = READER_OPTIONS[key]
+        if suffix not in suffixes:
+            raise ModelError(f"model file '{path}': {meaning}: drop it for a {suffix} model")
     if not path.is_file():
         what = "is a directory, not a model file" if path.is_dir() else "does not exist"
         raise ModelError(f"model file '{path}' {what}")
     try:
-        if path.suffix.lower() in ISOLATED:
+        if suffix in ISOLATED:
             timeout = READ_TIMEOUT_S + READ_S_PER_MB * path.stat().st_size / 1e6
-            return call_isolated(_read_valid, reader, path, timeout=timeout)
-        return _read_valid(reader, path)
+            return call_isolated(_read_valid, reader, path, given, timeout=timeout)
+        return _read_valid(reader, path, given)
     except ChildCrashed as exc:
         raise ModelError(
             f"model file '{path}' cannot be decoded: {exc}; it is damaged or not a "

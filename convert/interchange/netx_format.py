@@ -7,12 +7,53 @@ from __future__ import annotations
 
 import numpy as np
 
+from pumice.convert import lava_arithmetic as la
 from pumice.convert.ir import FixedDense
 
 #: Layer types pumice reads from and writes to ``.net`` files.
 LAYER_TYPES = ("input", "dense", "conv", "pool", "flatten")
 #: Neuron types netx builds a Lava ``LIF`` for.
 NEURON_TYPES = ("CUBA", "LOIHI")
+#: HDF5 attribute of the file holding the graph's metadata (JSON); netx ignores it.
+METADATA_ATTR = "pumice.metadata"
+#: HDF5 attributes of a layer group holding the synapse's own encoding, so a round trip
+#: keeps the weight bits (and the synaptic memory ``map`` counts); netx ignores them and
+#: re-encodes the integer weights with ``optimize_weight_bits``.
+WEIGHT_EXP_ATTR = "pumice.weight_exp"
+WEIGHT_BITS_ATTR = "pumice.num_weight_bits"
+SPARSE_ATTR = "pumice.sparse"
+
+
+def integer_weights(node: FixedDense) -> np.ndarray | None:
+    """``W`` with ``W @ s`` equal to the node's output for all spikes ``s``, if one exists."""
+    weight = la.effective_dense_weights(node.weight, node.num_weight_bits)
+    if node.weight_exp >= 0:
+        return weight << node.weight_exp
+    if np.any(weight % (1 << -node.weight_exp)):
+        return None
+    return weight >> -node.weight_exp
+
+
+def encoded_dense(
+    weight: np.ndarray, weight_exp: int, num_weight_bits: int, sparse: bool
+) -> FixedDense | None:
+    """The ``FixedDense`` with this encoding that computes integer ``weight``, or None."""
+    weight = np.asarray(weight, dtype=np.int64)
+    if not 1 <= num_weight_bits <= 8:
+        return None
+    if weight_exp >= 0:
+        if np.any(weight % (1 << weight_exp)):
+            return None
+        mantissa = weight >> weight_exp
+    else:
+        mantissa = weight << -weight_exp
+    if np.any(np.abs(mantissa) > 255):
+        return None
+    node = FixedDense(
+        mantissa, sparse=sparse, weight_exp=weight_exp, num_weight_bits=num_weight_bits
+    )
+    computed = integer_weights(node)
+    return node if computed is not None and np.array_equal(computed, weight) else None
 
 
 def netx_dense(weight: np.ndarray) -> FixedDense:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 from pumice.convert.hardware import check_graph, load_profile, raise_for_violations
-from pumice.convert.ir import save_graph
 from pumice.convert.model_files import read_model
+from pumice.convert.model_writers import write_model
 from pumice.convert.passes import PASSES, PassResult
 from pumice.convert.passes.quantize import SLAYER_SCALE
 from pumice.convert.quantization_report import quantization_report
@@ -32,7 +32,7 @@ def _apply(state: ConversionState, result: PassResult) -> bool:
 @step("load")
 def load(state: ConversionState, config: ConversionConfig) -> str:
     """Read the model file into the IR."""
-    state.graph = read_model(config.model)
+    state.graph = read_model(config.model, dt=config.dt, input_shape=config.input_shape)
     return f"read {config.model} ({state.graph.domain()})"
 
 
@@ -140,6 +140,6 @@ def check(state: ConversionState, config: ConversionConfig) -> str | None:
 
 @step("write")
 def write(state: ConversionState, config: ConversionConfig) -> str:
-    """Write the graph to ``config.out``."""
-    save_graph(state.graph, config.out)
-    return f"wrote {config.out}"
+    """Write the graph to ``config.out`` in the format its suffix names."""
+    write_model(state.graph, config.out, to=config.write_to)
+    return f"wrote {config.out} ({config.out.suffix.lstrip('.') or 'pumice'})"
