@@ -66,6 +66,8 @@ def read_model(
     missing, damaged, or holds a graph pumice cannot run.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"model '{path}' is a directory, not a model file")
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
@@ -80,8 +82,7 @@ def read_model(
         if suffix not in suffixes:
             raise ModelError(f"model file '{path}': {meaning}: drop it for a {suffix} model")
     if not path.is_file():
-        what = "is a directory, not a model file" if path.is_dir() else "does not exist"
-        raise ModelError(f"model file '{path}' {what}")
+        raise ModelError(f"model file '{path}' does not exist")
     try:
         if suffix in ISOLATED:
             timeout = READ_TIMEOUT_S + READ_S_PER_MB * path.stat().st_size / 1e6

@@ -58,6 +58,7 @@ def inputs(tmp_path_factory) -> Path:
     (folder / "results" / "keep.txt").write_text("not pumice's\n")
     (folder / "run").mkdir()
     (folder / "run" / "config.toml").write_text(DEMO_CONFIG.read_text())
+    (folder / "run" / "run_config.toml").write_text(DEMO_CONFIG.read_text())
     return folder
 
 
@@ -250,7 +251,7 @@ def test_deploy_refuses_a_float_model(inputs, monkeypatch, capsys):
 
 
 TRAIN_AND_DEMO = [
-    (["train", "run/config.toml", "--out", "run"], "keep your config outside the run folder"),
+    (["train", "run/run_config.toml", "--out", "run"], "keep your config outside the run folder"),
     (["train", "run/config.toml", "--out", "notes.txt"], "is an existing file, not a folder"),
     (["demo", "--lava-samples", "0"], "argument --lava-samples: must be an integer >= 1, got 0"),
     (["demo", "--lava-samples", "-1"], "argument --lava-samples: must be an integer >= 1"),

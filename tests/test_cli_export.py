@@ -96,12 +96,10 @@ def test_the_files_are_the_formats_they_say(tmp_path):
     assert back.metadata[LAG_KEY] == 1 and back.metadata["data"] == METADATA["data"]
 
 
-@pytest.mark.parametrize("suffix", [".net", ".onnx", ".nir"])
-def test_a_layer_the_format_cannot_express_is_named(tmp_path, capsys, suffix):
-    _float_model(tmp_path / "m.pumice", readout=True)
-    out = tmp_path / f"f{suffix}"
-    stop = ["--to", "prune"] if suffix == ".nir" else []
-    assert main(["convert", str(tmp_path / "m.pumice"), "--out", str(out), *stop]) == 2
+def test_a_layer_the_format_cannot_express_is_named(tmp_path, capsys):
+    _float_model(tmp_path / "m.pumice", readout=True)  # netx has no non-spiking readout
+    out = tmp_path / "f.net"
+    assert main(["convert", str(tmp_path / "m.pumice"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "dense2" in err, err
     assert not out.exists()

@@ -69,9 +69,6 @@ from pumice.convert.ir import (
 from pumice.convert.ir.recurrence import recurrent_name
 from pumice.errors import ModelError
 
-#: Key of the NIR graph's metadata holding the IR graph's metadata (JSON: data, T, ...).
-METADATA_KEY = "pumice"
-
 
 @dataclasses.dataclass
 class _Written:
