@@ -243,7 +243,9 @@ def _cell(value, digits: int = 0) -> str:
 def markdown(report: dict) -> str:
     """The rows as a markdown table, then the bars."""
     lines = [
-        f"IMSNN on a chip: Fashion-MNIST 784-500-10 (`{report['command']}`)",
+        "IMSNN on a chip: Fashion-MNIST 784-500-10, made by",
+        "",
+        *(f"    {command}" for command in report["train_commands"] + report["evaluate_commands"]),
         "",
         "| variant | test acc % | spikes / neuron | Loihi 1 cores | Loihi 2 cores | synapses | "
         "messages / inference | payload bits / inference | energy / inference, Loihi 1 |",
@@ -267,22 +269,52 @@ def markdown(report: dict) -> str:
             f"the SNN's; accuracy {-check['accuracy_drop_pp']:+.2f} pp; Lava = emulator "
             f"{check['lava_equals_emulator']}"
         )
+    for row in report["rows"]:
+        for profile in PROFILES:
+            if row[f"cores_{profile}_reason"]:
+                lines.append(f"- {row['variant']} on {profile}: {row[f'cores_{profile}_reason']}")
+    lines.extend(f"- {item['variant']}: {item['reason']}" for item in report["not_trained"])
     return "\n".join(lines) + "\n"
 
 
+def not_trained(runs: Path) -> list[dict]:
+    """The variants of :data:`VARIANTS` without a trained run, said plainly."""
+    return [
+        {"variant": variant, "reason": f"not trained this run (no {runs / slug(variant)})"}
+        for variant in VARIANTS
+        if not (runs / slug(variant) / "variant.json").exists()
+    ]
+
+
 def evaluate_all(args: argparse.Namespace) -> None:
-    """Evaluate every trained variant and write the JSON and the table."""
+    """Evaluate the trained variants (all, or ``--variants``: their rows replace those of the
+    same variants in ``--out``, the others kept) and write the JSON and the table."""
     variants = [BY_SLUG[name] for name in args.variants] if args.variants else list(VARIANTS)
-    report = {"command": command_line(), "scale": args.scale, "rows": []}
+    variants = [v for v in variants if (args.runs / slug(v) / "variant.json").exists()]
+    command = command_line()
+    kept = []
+    if args.variants and args.out.exists():
+        kept = [r for r in json.loads(args.out.read_text())["rows"] if r["variant"] not in variants]
+    rows = {}
     for variant in variants:
         started = time.perf_counter()
         row = evaluate_variant(variant, args)
         row["evaluate_wall_s"] = time.perf_counter() - started
-        report["rows"].append(row)
+        row["evaluate_command"] = command
+        rows[variant] = row
         print(json.dumps({k: row[k] for k in list(row)[:12]}), flush=True)
-    report["train_commands"] = [row["training"]["command"] for row in report["rows"]]
-    if any(row["variant"] == "snn" for row in report["rows"]):
-        report["bars"] = bars(report["rows"])
+    rows.update({row["variant"]: row for row in kept})
+    ordered = [rows[v] for v in VARIANTS if v in rows]
+    report = {
+        "command": command,
+        "evaluate_commands": sorted({row["evaluate_command"] for row in ordered}),
+        "train_commands": [row["training"]["command"] for row in ordered],
+        "scale": args.scale,
+        "rows": ordered,
+        "not_trained": not_trained(args.runs),
+    }
+    if any(row["variant"] == "snn" for row in ordered):
+        report["bars"] = bars(ordered)
     atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     if "bars" in report:
         table = markdown(report)
