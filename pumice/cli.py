@@ -81,6 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         max_rate=args.max_rate,
         json_path=args.json,
         progress=not args.quiet,
+        device=args.device,
     )
     print(
         _table(
@@ -148,6 +149,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         seed=args.seed,
         backend=args.backend,
         progress=not args.quiet,
+        device=args.device,
     )
     print(format_report(report))
     print(f"run {report['run_s']:.2f} s ({args.backend}), report {report['report_s']:.2f} s")
@@ -179,6 +181,8 @@ def _cmd_deploy(args: argparse.Namespace) -> None:
         ]
     print(_table(rows))
 
+
+DEVICE_HELP = "emulator device: cpu (compiled kernels, default) or a torch device such as cuda"
 
 #: Conversion steps ``--from``/``--to`` accept (``load`` and ``write`` always run).
 STEP_CHOICES = tuple(name for name in STANDARD_STEPS if name not in ("load", "write"))
@@ -260,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=int, help="time steps T (default: the model's training T)")
     run.add_argument("--max-rate", type=float, help="rate-coding maximum (default: training's)")
     run.add_argument("--json", type=Path, help="write the report here")
+    run.add_argument("--device", default="cpu", help=DEVICE_HELP)
     run.set_defaults(func=_cmd_run)
 
     map_ = commands.add_parser("map", help="assign a fixed-point model's neurons to cores")
@@ -279,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--backend", choices=BACKENDS, default="emulator")
     report.add_argument("--json", type=Path, help="write the report here")
     report.add_argument("--png", type=Path, help="save the traffic heatmap and spike raster here")
+    report.add_argument("--device", default="cpu", help=DEVICE_HELP)
     report.set_defaults(func=_cmd_report)
 
     deploy = commands.add_parser("deploy", help="write a bundle that runs on Loihi 2 or Lava")

@@ -8,14 +8,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pumice.convert.emulator import emulate
 from pumice.convert.hardware import load_profile
 from pumice.convert.ir.windows import pad_for_lag
 from pumice.convert.mapping import Mapping, map_graph
 from pumice.convert.model_files import read_model
 from pumice.convert.traffic import traffic_report
 from pumice.errors import PumiceError
-from pumice.inference import BACKENDS
+from pumice.inference import BACKENDS, CPU, emulate_on
 from pumice.model_inputs import load_inputs
 
 
@@ -35,14 +34,17 @@ def report_model(
     seed: int = 0,
     backend: str = "emulator",
     progress: bool = True,
+    device: str = CPU,
 ) -> tuple[Mapping, dict]:
     """Map the model, run ``samples`` of a dataset split on ``backend``, report the traffic.
 
-    The run is the padded one of ``pumice run`` (T + 1 steps); the report gains the
-    backend and the seconds the run and the report took.
+    The run is the padded one of ``pumice run`` (T + 1 steps), the emulator's on
+    ``device``; the report gains the backend and the seconds the run and the report took.
     """
     if backend not in BACKENDS:
         raise PumiceError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
+    if backend == "lava" and device != CPU:
+        raise PumiceError(f"--device {device} is for the emulator; Lava simulates on the CPU")
     graph = read_model(model)
     hardware = load_profile(profile)
     mapping = map_graph(graph, hardware)
@@ -54,7 +56,7 @@ def report_model(
 
         run = run_on_lava(graph, padded, record_spikes=True, progress=progress)
     else:
-        run = emulate(graph, padded, record_spikes=True, progress=progress)
+        run = emulate_on(graph, padded, device, record_spikes=True, progress=progress)
     run_s = time.perf_counter() - start
     start = time.perf_counter()
     report = traffic_report(graph, mapping, {graph.input: padded, **run.spikes}, hardware)

@@ -14,6 +14,18 @@ from pumice.errors import PumiceError
 
 #: Backends ``run`` accepts.
 BACKENDS = ("emulator", "lava")
+#: The emulator's own device: its compiled CPU kernels; any other is a torch device.
+CPU = "cpu"
+
+
+def emulate_on(graph: Graph, spikes: np.ndarray, device: str = CPU, **options):
+    """:func:`pumice.convert.emulator.emulate` on ``device``: "cpu" (the compiled kernels)
+    or a torch device such as "cuda" (:mod:`pumice.accelerate`)."""
+    if device == CPU:
+        return emulate(graph, spikes, **options)
+    from pumice.accelerate.emulator import emulate_on_device
+
+    return emulate_on_device(graph, spikes, device, **options)
 
 
 @dataclasses.dataclass
@@ -40,11 +52,19 @@ class RunReport:
 
 
 def run_graph(
-    graph: Graph, spikes: np.ndarray, labels: np.ndarray, backend: str, progress: bool = True
+    graph: Graph,
+    spikes: np.ndarray,
+    labels: np.ndarray,
+    backend: str,
+    progress: bool = True,
+    device: str = CPU,
 ) -> RunReport:
-    """Run ``spikes`` (samples, *input shape, T) on ``backend`` and score against ``labels``."""
+    """Run ``spikes`` (samples, *input shape, T) on ``backend`` and score against ``labels``;
+    the emulator runs on ``device`` (see :func:`emulate_on`)."""
     if backend not in BACKENDS:
         raise PumiceError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
+    if backend == "lava" and device != CPU:
+        raise PumiceError(f"--device {device} is for the emulator; Lava simulates on the CPU")
     steps = spikes.shape[-1]
     padded = pad_for_lag(spikes)
     windows = layer_windows(graph, steps)
@@ -54,7 +74,7 @@ def run_graph(
 
         result = run_on_lava(graph, padded, windows=windows, progress=progress)
     else:
-        result = emulate(graph, padded, windows=windows, progress=progress)
+        result = emulate_on(graph, padded, device, windows=windows, progress=progress)
     wall = time.perf_counter() - start
     predictions = result.predictions(graph.output)
     return RunReport(

@@ -62,8 +62,10 @@ def run_model(
     max_rate: float | None = None,
     json_path: str | Path | None = None,
     progress: bool = True,
+    device: str = "cpu",
 ) -> RunReport:
-    """Run a model file on a dataset split; optionally write the report as JSON."""
+    """Run a model file on a dataset split; optionally write the report as JSON. The
+    emulator runs on ``device``: "cpu" or a torch device ("cuda")."""
     graph = read_model(model)
     spikes, labels = load_inputs(
         graph,
@@ -75,7 +77,7 @@ def run_model(
         steps=steps,
         max_rate=max_rate,
     )
-    report = run_graph(graph, spikes, labels, backend, progress=progress)
+    report = run_graph(graph, spikes, labels, backend, progress=progress, device=device)
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(report.to_json(), indent=2) + "\n")
     return report

