@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import numba
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -34,6 +35,18 @@ from pumice.errors import ModelError
 
 #: Engines :func:`emulate` accepts: compiled kernels where a kind has one, or numpy only.
 ENGINES = ("kernels", "numpy")
+#: Samples a kernel's thread takes at a time: small, so that a thread slowed by other work
+#: on the machine leaves the rest of the batch to the others.
+SAMPLES_PER_TASK = 4
+#: The kernels take a batch in parts whose synaptic input (int32, every step of the widest
+#: layer) stays about this size, so that it is still in the CPU's cache when read.
+CACHED_BYTES = 8 << 20
+
+
+def _part_size(graph: Graph, steps: int) -> int:
+    """Samples per part of a batch for the kernels (see :data:`CACHED_BYTES`)."""
+    widest = max((int(np.prod(shape)) for shape in graph.shapes().values()), default=1)
+    return max(2 * SAMPLES_PER_TASK, CACHED_BYTES // (4 * steps * widest))
 
 
 def _as_ir(value):
@@ -147,7 +160,15 @@ def emulate_batches(
     check_runnable(graph)
     for spikes in batches:
         check_input(graph, spikes)
-        yield _run_batch(graph, spikes, record_spikes, record_state, windows or {}, engine)
+        part = _part_size(graph, spikes.shape[-1]) if engine == "kernels" else len(spikes)
+        parts = []
+        with numba.parallel_chunksize(SAMPLES_PER_TASK):
+            for start in range(0, max(len(spikes), 1), part):
+                chunk = spikes[start : start + part]
+                parts.append(
+                    _run_batch(graph, chunk, record_spikes, record_state, windows or {}, engine)
+                )
+        yield parts[0] if len(parts) == 1 else join_results(parts)
 
 
 def join_results(parts: list[RunResult]) -> RunResult:

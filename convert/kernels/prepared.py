@@ -14,9 +14,10 @@ T = TypeVar("T")
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def prepared(node: Node, build: Callable[[Node], T]) -> T:
-    """``build(node)``, kept while ``node`` lives."""
+def prepared(node: Node, build: Callable[..., T], *args) -> T:
+    """``build(node, *args)`` (``args`` hashable), kept while ``node`` lives."""
     per_node = _PREPARED.setdefault(node, {})
-    if build not in per_node:
-        per_node[build] = build(node)
-    return per_node[build]
+    key = (build, args)
+    if key not in per_node:
+        per_node[key] = build(node, *args)
+    return per_node[key]
