@@ -125,12 +125,20 @@ def emulate_on_device(
     check_input(graph, spikes)
     check_runnable(graph)
     parts = []
-    with torch.no_grad():
-        for start in tqdm(
-            range(0, len(spikes), batch_size), desc="emulate", unit="batch", disable=not progress
-        ):
-            batch = spikes[start : start + batch_size]
-            parts.append(
-                _run_batch(graph, batch, target, record_spikes, record_state, windows or {})
-            )
+    tf32 = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False  # TF32 rounds products: never exact
+    try:
+        with torch.no_grad():
+            for start in tqdm(
+                range(0, len(spikes), batch_size),
+                desc="emulate",
+                unit="batch",
+                disable=not progress,
+            ):
+                batch = spikes[start : start + batch_size]
+                parts.append(
+                    _run_batch(graph, batch, target, record_spikes, record_state, windows or {})
+                )
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = tf32
     return join_results(parts)

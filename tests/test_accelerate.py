@@ -69,3 +69,24 @@ def test_a_missing_device_is_one_clear_error():
         torch_device("cuda")
     with pytest.raises(PumiceError, match="unknown device"):
         torch_device("warp-drive")
+
+
+def test_run_with_a_missing_gpu_is_one_line_and_lava_refuses_a_device(tmp_path, capsys):
+    """``pumice run --device``: an absent CUDA device, or a device for Lava, is one error."""
+    from pumice.cli import main
+    from pumice.convert.ir import save_graph
+
+    graph = random_graph(np.random.default_rng(0), conv=False)
+    model = tmp_path / "model.pumice"
+    save_graph(graph, model)
+    data = tmp_path / "data.npz"
+    shape = graph.nodes[graph.input].shape
+    np.savez(data, x=np.zeros((20, *shape, 4), np.uint8), y=np.zeros(20, np.int64))
+    run = ["-q", "run", str(model), "--data", str(data), "--steps", "4"]
+    assert main(run) == 0  # the data are fine: what fails below is the device
+    capsys.readouterr()
+    if not torch.cuda.is_available():
+        assert main([*run, "--device", "cuda"]) == 2
+        assert "torch sees no CUDA device" in capsys.readouterr().err
+    assert main([*run, "--backend", "lava", "--device", "cuda"]) == 2
+    assert "is for the emulator" in capsys.readouterr().err

@@ -171,13 +171,15 @@ def _lif_parameters(node: Node, width: int, shape: tuple[int, ...]):
 
 def _recurrence(node: Node):
     """(recurrent?, rows, scale, exponent, accumulator) of a layer, or None when its sums
-    do not fit the kernel."""
+    do not fit the kernel. Always int16 rows and an int32 accumulator: one compiled kernel
+    serves every layer (a recurrent layer's own rows are few)."""
     if not node.traits.recurrent:
-        return False, np.zeros((1, 1), np.int8), 0, 0, np.zeros(1, np.int16)
+        return False, np.zeros((1, 1), np.int16), 0, 0, np.zeros(1, np.int32)
     table = dense_table(node.recurrent_weight, node.recurrent_num_weight_bits)
     if table is None:
         return None
-    return True, table.rows, table.scale, int(node.recurrent_weight_exp), table.accumulator
+    rows = table.rows.astype(np.int16)
+    return True, rows, table.scale, int(node.recurrent_weight_exp), np.zeros(1, np.int32)
 
 
 def _parameters(node: Node):
