@@ -44,9 +44,11 @@ CACHED_BYTES = 8 << 20
 
 
 def _part_size(graph: Graph, steps: int) -> int:
-    """Samples per part of a batch for the kernels (see :data:`CACHED_BYTES`)."""
+    """Samples per part of a batch for the kernels (see :data:`CACHED_BYTES`): a whole
+    number of tasks for every thread."""
     widest = max((int(np.prod(shape)) for shape in graph.shapes().values()), default=1)
-    return max(2 * SAMPLES_PER_TASK, CACHED_BYTES // (4 * steps * widest))
+    round_ = numba.get_num_threads() * SAMPLES_PER_TASK
+    return max(1, CACHED_BYTES // (4 * steps * widest) // round_) * round_
 
 
 def _as_ir(value):
@@ -74,18 +76,26 @@ def _numpy_neuron(node, x, outputs: Outputs) -> NeuronRun:
     return NeuronRun(
         counts=fired[..., start:stop].sum(axis=-1, dtype=np.int64),
         fired=fired.reshape(batch, -1).sum(axis=1, dtype=np.int64),
-        trains=Trains.from_ir(fired) if outputs.trains else None,
+        trains=fired if outputs.trains else None,
         potentials=v[..., stop - 1] if outputs.potentials else None,
         u=u if outputs.state else None,
         v=v if outputs.state else None,
     )
 
 
+def _kernel_takes(x, role: str) -> bool:
+    """A kernel can take ``x``: anything the kernels made, numpy synaptic input, or 0/1
+    spikes (graded spikes of a kind without a kernel go to numpy semantics)."""
+    if role == "neuron" or isinstance(x, Trains | Current | Binned):
+        return True
+    return is_binary(x)
+
+
 def _run_node(node, x, compiled: bool, outputs: Outputs | None):
     """One node over the batch: its kernel where it has one (and it accepts the node),
     else its numpy semantics."""
     kind, role = type(node), node.traits.role
-    if compiled and kind in KERNELS:
+    if compiled and kind in KERNELS and _kernel_takes(x, role):
         if role == "neuron":
             result = KERNELS[kind](node, _as_current(x), outputs)
         else:
@@ -132,7 +142,7 @@ def _run_batch(graph: Graph, spikes, record_spikes, record_state, windows, engin
             check_non_spiking(name, result.fired)
             out["potentials"][name] = result.potentials
         if record_spikes:
-            out["spikes"][name] = result.trains.ir()
+            out["spikes"][name] = _as_ir(result.trains)
         if record_state:
             out["u"][name], out["v"][name] = result.u, result.v
     return RunResult(

@@ -175,3 +175,33 @@ def test_the_lava_fuzz_graphs_hold_every_kind_with_a_kernel():
         if node.traits.connectivity == "conv" and node.groups > 1
     ]
     assert pooled  # sum pooling, a grouped conv
+
+
+def test_graded_spikes_of_a_kind_without_a_kernel_reach_numpy_semantics(monkeypatch):
+    """A neuron kind without a kernel whose spikes are graded (values above 1): the synapse
+    after it runs its numpy semantics, which weigh each spike by its value."""
+
+    def spikes_for(graph):
+        shape = graph.nodes[graph.input].shape
+        return (np.random.default_rng(4).random((3, *shape, 10)) < 0.6).astype(np.uint8)
+
+    def first_layer_spikes(graph):
+        first = next(name for name, _ in graph.neurons())
+        return emulate(graph, spikes_for(graph), engine="numpy").counts[first].sum() > 0
+
+    graphs = (random_graph(np.random.default_rng(seed), conv=False) for seed in range(50))
+    graph = next(g for g in graphs if len(list(g.neurons())) >= 2 and first_layer_spikes(g))
+    kind = type(graph.nodes[next(name for name, _ in graph.neurons())])
+    plain = SEMANTICS[kind]
+
+    def graded(node, a, record_state):
+        fired, u, v = plain(node, a, record_state)
+        return fired * np.uint8(3), u, v
+
+    monkeypatch.setitem(SEMANTICS, kind, graded)
+    without = {k: fn for k, fn in KERNELS.items() if k is not kind}
+    monkeypatch.setattr("pumice.convert.emulator.KERNELS", without)
+    run = emulate(graph, spikes_for(graph), record_state=True)
+    reference = emulate(graph, spikes_for(graph), record_state=True, engine="numpy")
+    for name, _ in graph.neurons():
+        np.testing.assert_array_equal(run.v[name], reference.v[name], err_msg=name)

@@ -30,7 +30,8 @@ class NeuronRun:
     counts: np.ndarray
     #: Spikes over the whole run, per sample (a non-spiking layer must have none).
     fired: np.ndarray
-    trains: Trains | None = None
+    #: Spike trains: the kernels' form, or IR spikes from numpy semantics (maybe graded).
+    trains: Trains | np.ndarray | None = None
     potentials: np.ndarray | None = None
     u: np.ndarray | None = None
     v: np.ndarray | None = None

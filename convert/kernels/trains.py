@@ -20,6 +20,8 @@ def is_binary(spikes: np.ndarray) -> bool:
     """True when every value of ``spikes`` is 0 or 1 (what the kernels take as spikes)."""
     if spikes.dtype == np.bool_ or spikes.size == 0:
         return True
+    if spikes.dtype.kind == "u":
+        return bool(spikes.max() <= 1)
     return bool(spikes.min() >= 0 and spikes.max() <= 1)
 
 
