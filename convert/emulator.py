@@ -39,8 +39,9 @@ ENGINES = ("kernels", "numpy")
 #: on the machine leaves the rest of the batch to the others.
 SAMPLES_PER_TASK = 4
 #: The kernels take a batch in parts whose synaptic input (int32, every step of the widest
-#: layer) stays about this size, so that it is still in the CPU's cache when read.
-CACHED_BYTES = 8 << 20
+#: layer) stays about this size: near the CPU's last-level cache, large enough that the
+#: kernels' calls cost little per sample.
+CACHED_BYTES = 32 << 20
 
 
 def _part_size(graph: Graph, steps: int) -> int:
