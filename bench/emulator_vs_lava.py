@@ -66,7 +66,7 @@ def timed(fn, *args, **kwargs):
 
 
 def netx_uninterrupted_s(graph: Graph, spikes: np.ndarray) -> float:
-    """Seconds lava-dl netx takes for ``spikes`` (samples, inputs, steps), its network
+    """Seconds lava-dl netx takes for ``spikes`` (samples, *input shape, steps), its network
     built from the same layers, one run with ``reset_interval`` = steps (build included)."""
     from lava.lib.dl import netx
     from lava.magma.core.run_conditions import RunSteps
@@ -77,12 +77,13 @@ def netx_uninterrupted_s(graph: Graph, spikes: np.ndarray) -> float:
     from pumice.convert.interchange import export_netx
 
     samples, steps = spikes.shape[0], spikes.shape[-1]
+    spikes = spikes.reshape(samples, -1, steps)  # netx's network takes the flattened input
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.net"
         export_netx(graph, path)
         start = time.perf_counter()
         net = netx.hdf5.Network(net_config=str(path), reset_interval=steps)
-        played = np.moveaxis(spikes, 0, -2).reshape(spikes.shape[1], samples * steps)
+        played = np.moveaxis(spikes, 0, -2).reshape(*net.inp.shape, samples * steps)
         source = Source(data=played.astype(np.int32))
         source.s_out.connect(net.inp)
         sink = Sink(shape=net.out.shape, buffer=samples * steps)

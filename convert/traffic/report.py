@@ -39,8 +39,10 @@ from pumice.convert.kernels.trains import Trains
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
 from pumice.convert.traffic.energy import energy_breakdown
 from pumice.convert.traffic.event_counts import (
+    Events,
     Reach,
     arrivals,
+    events_of,
     incidence_counts,
     line_activity,
     updates_per_core,
@@ -156,12 +158,25 @@ def _binned_intervals(graph: Graph, binners: dict, spikes: dict, steps: int) -> 
     }
 
 
-def _reaches(graph, layers, binners, spikes, steps) -> list[Reach]:
-    """Every synapse set's :class:`Reach`, its inputs ordered by their spikes in the run."""
+def _events(graph, layers, binners, spikes, steps) -> dict[str, Events]:
+    """The spike lists of the input, every neuron layer and every binner's lines."""
     binned = _binned_intervals(graph, binners, spikes, steps)
+    events = {name: events_of(Trains.from_ir(train)) for name, train in spikes.items()}
+    for s in layers:
+        if s.binner is not None and s.binner not in events:
+            events[s.binner] = events_of(_trains(spikes, binned, s))
+    return events
+
+
+def _feed(synapses: LayerSynapses) -> str:
+    """Whose spike lists a synapse set reads: its binner's, else its source's."""
+    return synapses.binner or synapses.source
+
+
+def _reaches(layers, events: dict[str, Events]) -> list[Reach]:
+    """Every synapse set's :class:`Reach`, its inputs ordered by their spikes in the run."""
     return [
-        Reach.of(s.pre, s.post, s.n_post, line_activity(_trains(spikes, binned, s), s.n_pre))
-        for s in layers
+        Reach.of(s.pre, s.post, s.n_post, line_activity(events[_feed(s)], s.n_pre)) for s in layers
     ]
 
 
@@ -194,7 +209,7 @@ def traffic_report(
     mapping: Mapping,
     spikes: dict[str, np.ndarray],
     profile: HardwareProfile,
-    batch_size: int = 64,
+    batch_size: int = 256,
 ) -> dict:
     """Per-core traffic of spike trains on ``mapping`` (see the module docstring), as JSON.
 
@@ -222,7 +237,8 @@ def traffic_report(
         if plan.matrix:
             plans[feed] = plan
     matrices = {feed: np.concatenate(plan.matrix, axis=1) for feed, plan in plans.items()}
-    reaches = _reaches(graph, layers, binners, spikes, steps)
+    run_events = _events(graph, layers, binners, spikes, steps)
+    reaches = _reaches(layers, run_events)
     owners = {
         s.layer: np.unique(mapping.neuron_cores(s.layer), return_inverse=True) for s in layers
     }
@@ -234,14 +250,10 @@ def traffic_report(
         counts = {
             q: np.zeros((len(batch[graph.input]), steps, n_cores), np.int64) for q in QUANTITIES
         }
-        binned = _binned_intervals(graph, binners, batch, steps)
+        events = {name: e.samples(start, start + batch_size) for name, e in run_events.items()}
         for feed, plan in plans.items():
             source = feeds[feed][0]
-            if feed in binned:
-                trains = Trains.from_intervals(binned[feed], binners[feed].bins)
-            else:
-                trains = Trains.from_ir(batch[feed])
-            result = incidence_counts(trains, matrices[feed])
+            result = incidence_counts(events[feed], matrices[feed])
             column = 0
             for (quantity, cores), block in zip(plan.targets, plan.matrix, strict=True):
                 part = result[..., column : column + block.shape[1]]
@@ -251,14 +263,14 @@ def traffic_report(
                 column += block.shape[1]
         arrived_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
         for synapses, reach in zip(layers, reaches, strict=True):
-            arrived = arrivals(_trains(batch, binned, synapses), reach)
+            arrived = arrivals(events[_feed(synapses)], reach)
             if synapses.layer in arrived_by_layer:
                 arrived |= arrived_by_layer[synapses.layer]
             arrived_by_layer[synapses.layer] = arrived
         for layer, arrived in arrived_by_layer.items():
             cores, local = owners[layer]
             counts["neuron_updates_active"][..., cores] += updates_per_core(
-                arrived, batch[layer], local, cores.size
+                arrived, events[layer], local, cores.size
             )
         for quantity, count in counts.items():
             per_step[quantity] += count.sum(axis=0)
@@ -287,7 +299,7 @@ def _assemble(
     neurons = np.array([core.neurons for core in mapping.cores], dtype=np.int64)
     totals = {
         "spikes_total": total["spikes_generated"],
-        "input_spikes_total": int(spikes[graph.input].sum(dtype=np.int64)),
+        "input_spikes_total": int(np.count_nonzero(spikes[graph.input])),
         "messages_total": total["messages_received"],
         "input_messages_total": input_messages,
         "synaptic_ops_total": total["synaptic_ops"],
