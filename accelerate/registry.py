@@ -11,20 +11,8 @@ a kind without one runs its numpy semantics on the CPU. Signatures follow the ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pumice.convert.ir.kind_table import KindTable
 
-from pumice.convert.ir import Node
-
-#: Kind -> its torch kernel.
-TORCH_KERNELS: dict[type[Node], Callable] = {}
-
-
-def torch_kernel(*kinds: type[Node]) -> Callable[[Callable], Callable]:
-    """Decorator: ``fn`` is the torch kernel of ``kinds``."""
-
-    def add(fn: Callable) -> Callable:
-        for kind in kinds:
-            TORCH_KERNELS[kind] = fn
-        return fn
-
-    return add
+#: Kind -> its torch kernel; ``@torch_kernel(Kind)`` adds one.
+TORCH_KERNELS = KindTable()
+torch_kernel = TORCH_KERNELS.register

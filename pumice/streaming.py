@@ -15,7 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pumice.convert.ir import Graph
-from pumice.convert.ir.windows import layer_windows, pad_for_lag
+from pumice.convert.ir.windows import layer_windows, model_lag, pad_for_lag
 from pumice.data import Dataset
 from pumice.data.stream import spike_batches
 from pumice.inference import CPU, emulate_on
@@ -49,8 +49,10 @@ def run_dataset(
     progress: bool = True,
 ) -> StreamedRun:
     """Every sample of ``data`` (encoded as :func:`pumice.data.as_spikes` encodes it) through
-    the emulator over its T-step window, ``batch_size`` samples at a time."""
-    windows = layer_windows(graph, steps)
+    the emulator in the model's own time convention
+    (:func:`pumice.convert.ir.windows.run_input`), ``batch_size`` samples at a time."""
+    lag = model_lag(graph)
+    windows = layer_windows(graph, steps, lag)
     shape = graph.nodes[graph.input].shape
     predictions = np.empty(len(data), np.int64)
     totals: dict[str, float] = {}
@@ -59,7 +61,7 @@ def run_dataset(
     batches = spike_batches(data, steps, seed, batch_size, max_rate, encoding, min_intensity)
     with tqdm(total=len(data), desc="run", unit="sample", disable=not progress) as bar:
         for spikes in batches:
-            padded = pad_for_lag(spikes.reshape(len(spikes), *shape, steps))
+            padded = pad_for_lag(spikes.reshape(len(spikes), *shape, steps), lag)
             begin = time.perf_counter()
             result = emulate_on(graph, padded, device, windows=windows)
             emulate_s += time.perf_counter() - begin

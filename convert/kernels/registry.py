@@ -16,20 +16,8 @@ than its compact form holds); the emulator then runs the node's numpy semantics.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pumice.convert.ir.kind_table import KindTable
 
-from pumice.convert.ir import Node
-
-#: Kind -> its compiled kernel.
-KERNELS: dict[type[Node], Callable] = {}
-
-
-def kernel(*kinds: type[Node]) -> Callable[[Callable], Callable]:
-    """Decorator: ``fn`` is the compiled kernel of ``kinds``."""
-
-    def add(fn: Callable) -> Callable:
-        for kind in kinds:
-            KERNELS[kind] = fn
-        return fn
-
-    return add
+#: Kind -> its compiled kernel; ``@kernel(Kind)`` adds one.
+KERNELS = KindTable()
+kernel = KERNELS.register

@@ -47,6 +47,8 @@ from pumice.convert.traffic.event_counts import (
     line_activity,
     updates_per_core,
 )
+from pumice.convert.traffic.neurobench import CONVENTIONS as NEUROBENCH_CONVENTIONS
+from pumice.convert.traffic.neurobench import neurobench_metrics
 from pumice.errors import PumiceError
 
 #: Per-core counts, each per time step.
@@ -368,7 +370,8 @@ def _assemble(
         "energy_per_inference_j": None if breakdown is None else sum(breakdown.values()),
         "energy_breakdown_per_inference_j": breakdown,
         "latency_per_step_s": None,
-        "conventions": CONVENTIONS,
+        "neurobench": neurobench_metrics(graph, spikes),
+        "conventions": CONVENTIONS + NEUROBENCH_CONVENTIONS,
         "notes": notes,
         "per_core": per_core,
         "spike_raster": _raster(graph, spikes),
