@@ -66,7 +66,11 @@ def _as_trains(value) -> Trains:
 
 
 def _as_current(value) -> Current:
-    return value if isinstance(value, Current) else Current.from_ir(value)
+    """Synaptic input in the kernels' form; spikes fed straight to neurons (an input layer
+    of neurons) are their input as they are."""
+    if isinstance(value, Current):
+        return value
+    return Current.from_ir(_as_ir(value))
 
 
 def _numpy_neuron(node, x, outputs: Outputs) -> NeuronRun:
