@@ -15,10 +15,13 @@ from pumice.deploy.processes.isi_payload.process import IsiPayload
 def _binner(context: BuildContext, name: str, node: ISIBinner) -> Built:
     """A binner expands Lava's last axis (channel ``c`` to ``c * K + k``) as the IR expands
     its first, so only a binner over a flattened map needs its lines reordered."""
+    resets = context.resets
     process = IntervalBinner(
         shape=context.input_shape(name)[::-1],
         num_bins=int(node.num_bins),
         bin_width=int(node.bin_width),
+        reset_interval=0 if resets is None else resets.period,
+        reset_step=0 if resets is None else resets.offsets[name],
     )
     order = context.input_order(name)
     if order is not None:
@@ -36,5 +39,12 @@ def _payload(context: BuildContext, name: str, node: FixedISIPayload) -> Built:
     if order is not None:
         order = binned_order(order, lines)
         table = table[order]
-    process = IsiPayload(shape=context.input_shape(name), lines=lines, table=table)
+    resets = context.resets
+    process = IsiPayload(
+        shape=context.input_shape(name),
+        lines=lines,
+        table=table,
+        reset_interval=0 if resets is None else resets.period,
+        reset_step=0 if resets is None else resets.offsets[name],
+    )
     return Built(process, process.a_in, process.s_out, state=(process.age,), order=order)

@@ -19,11 +19,27 @@ class IntervalBinner(AbstractProcess):
     start of the run, counting the first step as 1) is ``k <= num_bins * bin_width``
     leaves on ``(..., c * num_bins + (k - 1) // bin_width)``; longer intervals leave on no
     line. ``age`` holds the steps since each neuron's last spike; set it to 0 to start a
-    new sample.
+    new sample. With a ``reset_interval`` the binner starts a new sample by itself at run
+    step ``reset_step`` (0-based) of every ``reset_interval`` steps, as if the sample had
+    been silent until then.
     """
 
-    def __init__(self, *, shape: tuple[int, ...], num_bins: int, bin_width: int = 1) -> None:
-        super().__init__(shape=shape, num_bins=num_bins, bin_width=bin_width)
+    def __init__(
+        self,
+        *,
+        shape: tuple[int, ...],
+        num_bins: int,
+        bin_width: int = 1,
+        reset_interval: int = 0,
+        reset_step: int = 0,
+    ) -> None:
+        super().__init__(
+            shape=shape,
+            num_bins=num_bins,
+            bin_width=bin_width,
+            reset_interval=reset_interval,
+            reset_step=reset_step,
+        )
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=(*shape[:-1], shape[-1] * num_bins))
         self.age = Var(shape=shape, init=0)

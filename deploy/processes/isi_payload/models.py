@@ -32,6 +32,9 @@ class PyIsiPayloadModelFixed(PyLoihiProcessModel):
         lines = self.proc_params["lines"]
         longest = self.table.shape[1]
         spiked = self.a_in.recv() != 0
+        interval, start = self.proc_params["reset_interval"], self.proc_params["reset_step"]
+        if interval and (self.time_step - 1) % interval == start:
+            self.age[:] = min(start, longest + 1)  # the ages of a sample silent until now
         # One more step since the last spike; past the table the exact count is not needed.
         age = np.minimum(self.age + 1, longest + 1)
         sending = spiked & (age <= longest)

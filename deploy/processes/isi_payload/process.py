@@ -22,11 +22,22 @@ class IsiPayload(AbstractProcess):
     of the run, counting the first step as 1) is ``k <= table.shape[1]`` sends
     ``table[j * lines + g, k - 1]`` on line ``j * lines + g``; longer intervals send 0.
     ``age`` holds the steps since each neuron's last spike; set it to 0 to start a new
-    sample.
+    sample. With a ``reset_interval`` it starts a new sample by itself at run step
+    ``reset_step`` (0-based) of every ``reset_interval`` steps, as the ISI binner does.
     """
 
-    def __init__(self, *, shape: tuple[int], lines: int, table: np.ndarray) -> None:
-        super().__init__(shape=shape, lines=lines)
+    def __init__(
+        self,
+        *,
+        shape: tuple[int],
+        lines: int,
+        table: np.ndarray,
+        reset_interval: int = 0,
+        reset_step: int = 0,
+    ) -> None:
+        super().__init__(
+            shape=shape, lines=lines, reset_interval=reset_interval, reset_step=reset_step
+        )
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=(shape[0] * lines,))
         self.age = Var(shape=shape, init=0)
