@@ -1,0 +1,57 @@
+"""Export an ASF network to the float IR: the graph Lava runs is the one it trained.
+
+Node names follow the other exporters: ``conv1_synapse`` then ``conv1``, ``flatten1``.
+Conv and dense synapses become ``Conv2d``/``Dense``, average pooling a ``SumPool2d`` of
+weight 1/k^2 (quantised to a depthwise ``FixedConv2d``); hidden neurons
+``CubaLIF(current_decay=1)`` with the trained threshold and voltage decay, no bias; the
+output layer ``CubaLI(current_decay=1, voltage_decay=0)``, whose ``v`` at the window's
+last step is V^N(T).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pumice.convert.ir import Conv2d, CubaLI, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
+from pumice.train.ir_arrays import ir_array
+
+if TYPE_CHECKING:
+    from pumice.train.asf.network import AsfNetwork
+
+
+def _synapse(network: AsfNetwork, layer) -> Node:
+    if layer.kind == "conv":
+        padding = (layer.padding, layer.padding)
+        weight = ir_array(network.weights[layer.name])
+        return Conv2d(weight, stride=(layer.stride,) * 2, padding=padding)
+    if layer.kind == "pool":
+        kernel = (layer.kernel,) * 2
+        return SumPool2d(kernel, (layer.stride,) * 2, weight=1.0 / layer.kernel**2)
+    return Dense(ir_array(network.weights[layer.name]))
+
+
+def export_asf(network: AsfNetwork, metadata: dict | None = None) -> Graph:
+    """Float IR graph of an :class:`~pumice.train.asf.network.AsfNetwork`."""
+    named: list[tuple[str, Node]] = [("input", Input(network.input_shape))]
+    output = network.plan[-1]
+    for layer in network.plan:
+        if layer.kind == "flatten":
+            named.append((layer.name, Flatten()))
+            continue
+        named.append((f"{layer.name}_synapse", _synapse(network, layer)))
+        if layer is output:
+            neuron = CubaLI(
+                shape=layer.out_shape, current_decay=1.0, voltage_decay=0.0, bias=np.zeros(1)
+            )
+        else:
+            neuron = CubaLIF(
+                shape=layer.out_shape,
+                threshold=network.threshold_of(layer),
+                current_decay=1.0,
+                voltage_decay=network.voltage_decay_of(layer),
+                bias=np.zeros(1),
+            )
+        named.append((layer.name, neuron))
+    return Graph.chain(named, metadata)
