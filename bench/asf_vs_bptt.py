@@ -1,0 +1,406 @@
+"""ASF against SLAYER's BPTT on the ASF paper's conv net, and ASF's Fashion-MNIST result
+deployed to Lava.
+
+The same network (20C5-P2-50C5-P2-200FC-10, IF neurons), data, epochs and optimiser,
+trained once with ASF (``configs/asf_fmnist_conv.toml``) and once with SLAYER's BPTT
+(``configs/slayer_fmnist_conv.toml``), both on the first ``--train-samples`` samples of
+the Fashion-MNIST training split, tested on the whole test split. ASF is also trained on
+the whole training split and deployed: converted to fixed point, run on the emulator over
+the whole test split and on Lava for the first ``--lava-samples``.
+
+Each stage is its own process, so each can run under ``flock /work/heavy.lock``;
+training resumes from its checkpoint when a stage is interrupted:
+
+    python bench/asf_vs_bptt.py train asf          # the comparison runs
+    python bench/asf_vs_bptt.py train bptt
+    python bench/asf_vs_bptt.py memory asf         # peak memory of a training step
+    python bench/asf_vs_bptt.py memory bptt
+    python bench/asf_vs_bptt.py steps              # both steps timed in turn, one process
+    python bench/asf_vs_bptt.py train asf-full     # ASF on the whole training split
+    python bench/asf_vs_bptt.py deploy             # asf-full: fixed point, emulator, Lava
+    python bench/asf_vs_bptt.py report             # bench/results/asf_vs_bptt.{json,md,png}
+
+Not a test. ``report`` writes ``asf_vs_bptt.json`` (the comparison and the deployed
+result) and ``asf_vs_bptt_details.json`` (set-up, per-epoch curves, timings), with the
+commands that made them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import shlex
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+import pumice  # noqa: F401  (installs the Lava import fixes)
+from pumice.atomic import atomic_write_text
+from pumice.data import Splits
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+#: Run name -> (config, trained on the comparison subset).
+RUNS = {
+    "asf": ("configs/asf_fmnist_conv.toml", True),
+    "bptt": ("configs/slayer_fmnist_conv.toml", True),
+    "asf-full": ("configs/asf_fmnist_conv.toml", False),
+}
+#: The method of each comparison run, as the JSON names it.
+METHODS = {"asf": "asf", "bptt": "bptt"}
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process now, MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+class PeakSampler:
+    """Largest resident memory seen every 20 ms while it runs, MB."""
+
+    def __init__(self) -> None:
+        self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_mb())
+
+
+def _config(args: argparse.Namespace, run: str):
+    from pumice.train.config import load_config
+
+    path, subset = RUNS[run]
+    config = load_config(ROOT / path)
+    if subset:
+        config = dataclasses.replace(
+            config, train=dataclasses.replace(config.train, epochs=args.epochs)
+        )
+    return config
+
+
+def _splits(args: argparse.Namespace, run: str, config) -> Splits:
+    """The config's splits; a comparison run keeps the first samples of train and val."""
+    from pumice.train.trainer import config_splits
+
+    splits = config_splits(config.data)
+    if not RUNS[run][1]:
+        return splits
+    return Splits(
+        splits.train.subset(np.arange(min(args.train_samples, len(splits.train)))),
+        splits.val.subset(np.arange(min(args.val_samples, len(splits.val)))),
+        splits.test,
+    )
+
+
+def train_run(args: argparse.Namespace) -> None:
+    """Train (or resume) one run; record its peak memory and export its float model."""
+    from pumice.convert.ir import save_graph
+    from pumice.train.checkpoint import CHECKPOINT_NAME
+    from pumice.train.trainer import RESULT_NAME, train
+
+    out = args.runs / args.run
+    config = _config(args, args.run)
+    done = out / RESULT_NAME
+    if done.exists() and json.loads(done.read_text())["epochs"] >= config.train.epochs:
+        print(f"{out}: already trained")
+        return
+    splits = _splits(args, args.run, config)
+    before = _rss_mb()
+    with PeakSampler() as sampler:
+        result = train(config, out, resume=(out / CHECKPOINT_NAME).exists(), splits=splits)
+    memory_path = out / "memory.json"
+    old = json.loads(memory_path.read_text()) if memory_path.exists() else {}
+    memory = {
+        "peak_rss_mb": max(old.get("peak_rss_mb", 0.0), sampler.peak),
+        "rss_before_training_mb": before,
+        "train_samples": len(splits.train),
+    }
+    atomic_write_text(memory_path, json.dumps(memory, indent=2) + "\n")
+    data = dataclasses.asdict(config.data)
+    graph = result.model.export_ir(metadata={"data": data, "steps": config.data.steps})
+    save_graph(graph, out / "model.pumice")
+    print(json.dumps({"test_accuracy": result.test_accuracy, **memory}, indent=2))
+
+
+def _network_and_batch(args: argparse.Namespace, run: str):
+    import torch
+
+    from pumice.data import encode
+    from pumice.train.families import build_network
+
+    config = _config(args, run)
+    splits = _splits(args, run, config)
+    torch.manual_seed(config.train.seed)
+    network = build_network(config, splits.train.input_shape)
+    optimizer = torch.optim.Adam(network.parameters(), lr=config.train.lr)
+    size = config.train.batch_size
+    rng = np.random.default_rng(0)
+    x = encode(splits.train.x[:size], config.data.steps, "rate", rng, config.data.max_rate)
+    spikes = torch.from_numpy(x).float()
+    labels = torch.from_numpy(splits.train.y[:size])
+
+    def step() -> None:
+        output, _ = network(spikes)
+        loss = network.loss(output, labels)["loss"]
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def memory_run(args: argparse.Namespace) -> None:
+    """Peak memory that training steps add to a fresh process (activations, graph,
+    gradients, optimiser state): peak RSS over 3 steps less the RSS before them."""
+    step = _network_and_batch(args, args.run)
+    before = _rss_mb()
+    for _ in range(3):
+        step()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {"step_peak_mb": peak - before, "rss_before_mb": before, "peak_rss_mb": peak}
+    out = args.runs / args.run
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "step_memory.json", json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def steps_run(args: argparse.Namespace) -> None:
+    """Seconds per training step of both methods, timed in turn in one process."""
+    steps = {run: _network_and_batch(args, run) for run in METHODS}
+    for step in steps.values():
+        step()  # warm-up
+    times: dict[str, list[float]] = {run: [] for run in METHODS}
+    for _ in range(args.rounds):
+        for run, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[run].append(time.perf_counter() - start)
+    result = {
+        "rounds": args.rounds,
+        "step_s": {run: float(np.median(values)) for run, values in times.items()},
+        "all_step_s": times,
+    }
+    result["bptt_over_asf"] = result["step_s"]["bptt"] / result["step_s"]["asf"]
+    args.runs.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.runs / "steps.json", json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def deploy_run(args: argparse.Namespace) -> None:
+    """Convert asf-full to fixed point; float and emulator on the whole test split, Lava
+    on the first samples; its core mapping on Loihi 2."""
+    from pumice.conversion import ConversionConfig, convert
+    from pumice.hardware_report import map_model
+    from pumice.inference import run_graph
+    from pumice.model_inputs import load_inputs
+    from pumice.train.checkpoint import load_network
+    from pumice.train.inference import predict_spikes
+
+    run = args.runs / "asf-full"
+    fixed_path = run / "model.fixed.pumice"
+    fixed, conversion = convert(
+        ConversionConfig(
+            run / "model.pumice",
+            fixed_path,
+            scale=args.scale,
+            calibrate="fashion-mnist" if args.calibrate else None,
+        )
+    )
+    spikes, labels = load_inputs(fixed)
+    model = load_network(run / "checkpoint.pt")
+    float_predictions, float_spikes = predict_spikes(model, spikes, batch_size=64)
+    emulated = run_graph(fixed, spikes, labels, "emulator")
+    subset = slice(0, min(args.lava_samples, len(labels)))
+    on_lava = run_graph(fixed, spikes[subset], labels[subset], "lava")
+    mapping = map_model(fixed_path, "loihi2").to_json()
+    result = {
+        "test_samples": int(len(labels)),
+        "conversion": {"scale": args.scale, "calibrate": args.calibrate},
+        "quantization": conversion.get("quantization"),
+        "float_accuracy": float((float_predictions == labels).mean()),
+        "float_spikes_per_neuron": float_spikes,
+        "emulator_accuracy": emulated.accuracy,
+        "emulator_spikes_per_neuron": emulated.spikes_per_neuron,
+        "emulator_equals_float": float((emulated.predictions == float_predictions).mean()),
+        "emulator_wall_s": emulated.wall_s,
+        "lava_samples": on_lava.samples,
+        "lava_accuracy": on_lava.accuracy,
+        "lava_wall_s": on_lava.wall_s,
+        "emulator_accuracy_on_lava_samples": float(
+            (emulated.predictions[subset] == labels[subset]).mean()
+        ),
+        "lava_equals_emulator": bool(
+            np.array_equal(on_lava.predictions, emulated.predictions[subset])
+            and all(
+                np.array_equal(on_lava.counts[name], emulated.counts[name][subset])
+                for name in on_lava.counts
+            )
+        ),
+        "loihi2_cores": mapping["cores_used"],
+    }
+    atomic_write_text(run / "deploy.json", json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def _metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def report_run(args: argparse.Namespace) -> None:
+    """Gather the stages' files into the result JSON, a Markdown table and a plot."""
+    rows, details = [], {"runs": {}}
+    for run, method in METHODS.items():
+        out = args.runs / run
+        result = json.loads((out / "result.json").read_text())
+        metrics = _metrics(out)
+        rows.append(
+            {
+                "method": method,
+                "test_accuracy": result["test_accuracy"],
+                "epoch_s": float(np.mean([record["train_s"] for record in metrics])),
+                "peak_memory_mb": json.loads((out / "step_memory.json").read_text())[
+                    "step_peak_mb"
+                ],
+                "spikes_per_neuron": result["spikes_per_neuron"],
+            }
+        )
+    for run in RUNS:
+        out = args.runs / run
+        details["runs"][run] = {
+            "config": RUNS[run][0],
+            "result": json.loads((out / "result.json").read_text()),
+            "memory": json.loads((out / "memory.json").read_text()),
+            "epochs": [
+                {key: record[key] for key in ("epoch", "val_accuracy", "train_s", "wall_s")}
+                for record in _metrics(out)
+            ],
+        }
+    deployed = json.loads((args.runs / "asf-full" / "deploy.json").read_text())
+    details["deploy"] = deployed
+    details["steps"] = json.loads((args.runs / "steps.json").read_text())
+    script = "python bench/asf_vs_bptt.py"
+    stages = [
+        f"{script} train asf",
+        f"{script} train bptt",
+        f"{script} memory asf",
+        f"{script} memory bptt",
+        f"{script} steps",
+        f"{script} train asf-full",
+        f"{script} deploy" + (" --calibrate" if args.calibrate else "") + f" --scale {args.scale}",
+        f"{script} report",
+    ]
+    options = f" --train-samples {args.train_samples} --epochs {args.epochs}"
+    stages = [stage + options if " train " in stage else stage for stage in stages]
+    command = " && ".join(stages)
+    result = {
+        "command": command,
+        "rows": rows,
+        "deployed": {
+            "emulator_accuracy": deployed["emulator_accuracy"],
+            "lava_accuracy": deployed["lava_accuracy"],
+            "lava_samples": deployed["lava_samples"],
+            "lava_equals_emulator": deployed["lava_equals_emulator"],
+        },
+    }
+    details = {"command": command, **details}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(RESULTS / "asf_vs_bptt.json", json.dumps(result, indent=2) + "\n")
+    atomic_write_text(RESULTS / "asf_vs_bptt_details.json", json.dumps(details, indent=2) + "\n")
+    atomic_write_text(RESULTS / "asf_vs_bptt.md", _table(result, details))
+    _plot(details, RESULTS / "asf_vs_bptt.png")
+    print(_table(result, details))
+
+
+def _table(result: dict, details: dict) -> str:
+    steps = details["steps"]["step_s"]
+    lines = [
+        "| method | test accuracy | s / epoch | s / step (in turn) | step peak memory | "
+        "spikes / neuron (conv1, pool1, conv2, pool2, dense1) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        run = next(run for run, method in METHODS.items() if method == row["method"])
+        spikes = ", ".join(f"{value:.2f}" for value in row["spikes_per_neuron"].values())
+        lines.append(
+            f"| {row['method']} | {100 * row['test_accuracy']:.2f} % | {row['epoch_s']:.0f} | "
+            f"{steps[run]:.2f} | {row['peak_memory_mb']:.0f} MB | {spikes} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _plot(details: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    labels = {
+        "asf": "ASF (comparison subset)",
+        "bptt": "SLAYER BPTT (comparison subset)",
+        "asf-full": "ASF (whole training split)",
+    }
+    for run, info in details["runs"].items():
+        seconds = np.cumsum([epoch["train_s"] for epoch in info["epochs"]]) / 60
+        accuracy = [100 * epoch["val_accuracy"] for epoch in info["epochs"]]
+        axis.plot(seconds, accuracy, marker="o", label=labels[run])
+        axis.scatter(
+            seconds[-1:], [100 * info["result"]["test_accuracy"]], marker="*", s=120, zorder=3
+        )
+    axis.set_xlabel("training time (min, 2 CPU cores)")
+    axis.set_ylabel("accuracy (%): validation per epoch, * test")
+    axis.set_title("Fashion-MNIST, 20C5-P2-50C5-P2-200FC-10")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "asf_vs_bptt")
+    parser.add_argument("--train-samples", type=int, default=10_000)
+    parser.add_argument("--val-samples", type=int, default=1_000)
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of the comparison runs")
+    stages = parser.add_subparsers(dest="stage", required=True)
+    stage = stages.add_parser("train")
+    stage.add_argument("run", choices=list(RUNS))
+    stage.set_defaults(func=train_run)
+    stage = stages.add_parser("memory")
+    stage.add_argument("run", choices=list(METHODS))
+    stage.set_defaults(func=memory_run)
+    stage = stages.add_parser("steps")
+    stage.add_argument("--rounds", type=int, default=5)
+    stage.set_defaults(func=steps_run)
+    for name, func in (("deploy", deploy_run), ("report", report_run)):
+        stage = stages.add_parser(name)
+        stage.add_argument("--lava-samples", type=int, default=20)
+        stage.add_argument("--scale", type=int, default=64)
+        stage.add_argument("--calibrate", action="store_true")
+        stage.set_defaults(func=func)
+    args = parser.parse_args()
+    args.argv = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
