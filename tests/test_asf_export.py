@@ -74,7 +74,9 @@ def test_export_writes_the_trained_neurons_and_pooling():
     conv = graph.nodes["conv1"]
     assert (conv.threshold, conv.current_decay) == (1.0, 1.0)
     assert conv.voltage_decay == round(0.1 * 4096) / 4096  # on Loihi's 12-bit grid
-    np.testing.assert_array_equal(graph.nodes["conv1_synapse"].weight, net.weights["conv1"].detach())
+    np.testing.assert_array_equal(
+        graph.nodes["conv1_synapse"].weight, net.weights["conv1"].detach()
+    )
     readout = graph.nodes["dense2"]
     assert (readout.current_decay, readout.voltage_decay) == (1.0, 0.0)
 

@@ -92,9 +92,7 @@ def _by_hand(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, masked: bo
         grad = np.zeros_like(weight)
         for j in range(weight.shape[0]):
             for i in range(weight.shape[1]):
-                grad[j, i] = sum(
-                    upstream[b, j] * delivered[layer][b, i] for b in range(batch)
-                )
+                grad[j, i] = sum(upstream[b, j] * delivered[layer][b, i] for b in range(batch))
         grads.append(grad)
     return grads, gains
 
@@ -120,7 +118,7 @@ def test_weight_gradients_equal_equations_7_to_9(masked):
 
 def test_ratio_momentum_mixes_the_previous_ratio():
     network = _network(ratio_momentum=0.4)
-    x = (torch.rand(5, SIZES[0], STEPS, generator=torch.Generator().manual_seed(4)) < 0.6)
+    x = torch.rand(5, SIZES[0], STEPS, generator=torch.Generator().manual_seed(4)) < 0.6
     network(x.double())
     first = network.ratios.clone()  # 0.6 S_batch + 0.4 * 1 (the start value)
     fresh = _network()

@@ -45,7 +45,9 @@ def test_asf_learns_digits(tmp_path):
 def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
     straight = train(_config(2, ratio_momentum=0.4), tmp_path / "straight", progress=False)
     train(_config(1, ratio_momentum=0.4), tmp_path / "resumed", progress=False)
-    resumed = train(_config(2, ratio_momentum=0.4), tmp_path / "resumed", resume=True, progress=False)
+    resumed = train(
+        _config(2, ratio_momentum=0.4), tmp_path / "resumed", resume=True, progress=False
+    )
     assert torch.equal(resumed.model.ratios, straight.model.ratios)
     for name, weight in straight.model.weights.items():
         assert torch.equal(resumed.model.weights[name], weight), name

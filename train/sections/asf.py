@@ -49,9 +49,7 @@ class AsfConfig:
             "voltage_decay",
             f"must be in [0, 1), got {self.voltage_decay}",
         )
-        check(
-            self.pool_threshold > 0, "pool_threshold", f"must be > 0, got {self.pool_threshold}"
-        )
+        check(self.pool_threshold > 0, "pool_threshold", f"must be > 0, got {self.pool_threshold}")
         check(
             not self.spiking_output,
             "spiking_output",
