@@ -102,12 +102,15 @@ def _splits(args: argparse.Namespace, run: str, config) -> Splits:
     from pumice.train.trainer import config_splits
 
     splits = config_splits(config.data)
+    test = splits.test
+    if args.test_samples is not None:  # a quick look only: results use the whole split
+        test = test.subset(np.arange(min(args.test_samples, len(test))))
     if not RUNS[run][1]:
-        return splits
+        return Splits(splits.train, splits.val, test)
     return Splits(
         splits.train.subset(np.arange(min(args.train_samples, len(splits.train)))),
         splits.val.subset(np.arange(min(args.val_samples, len(splits.val)))),
-        splits.test,
+        test,
     )
 
 
@@ -381,6 +384,7 @@ def main() -> None:
     parser.add_argument("--train-samples", type=int, default=10_000)
     parser.add_argument("--val-samples", type=int, default=1_000)
     parser.add_argument("--epochs", type=int, default=2, help="epochs of the comparison runs")
+    parser.add_argument("--test-samples", type=int, help="a quick look: test on the first N")
     stages = parser.add_subparsers(dest="stage", required=True)
     stage = stages.add_parser("train")
     stage.add_argument("run", choices=list(RUNS))

@@ -108,3 +108,15 @@ def test_the_cli_prints_one_line(tmp_path, change, fragment):
     errors = [line for line in result.stderr.splitlines() if line.startswith("pumice: error:")]
     assert len(errors) == 1 and fragment in errors[0], result.stderr
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+@pytest.mark.parametrize("name", ["asf_fmnist_conv", "asf_mnist5k_conv", "slayer_fmnist_conv"])
+def test_the_shipped_conv_configs_build_the_papers_network(name):
+    config = load_config(CONFIGS / f"{name}.toml")
+    network = build_network(config, (1, 28, 28))
+    assert network.layer_names() == ["conv1", "pool1", "conv2", "pool2", "dense1"]
+    assert config.family == ("slayer" if name.startswith("slayer") else "asf")
+    assert network.num_classes == 10
