@@ -303,24 +303,23 @@ def report_run(args: argparse.Namespace) -> None:
     deployed = json.loads((args.runs / "asf-full" / "deploy.json").read_text())
     details["deploy"] = deployed
     details["steps"] = json.loads((args.runs / "steps.json").read_text())
-    script = "python bench/asf_vs_bptt.py"
+    options = f" --train-samples {args.train_samples} --val-samples {args.val_samples}"
+    options += f" --epochs {args.epochs}"
+    if args.test_samples is not None:
+        options += f" --test-samples {args.test_samples}"
     deploy = f" --scale {args.scale} --lava-samples {args.lava_samples}"
     deploy += " --calibrate" if args.calibrate else ""
+    script = f"python bench/asf_vs_bptt.py{options}"
     stages = [
         f"{script} train asf",
         f"{script} train bptt",
         f"{script} memory asf",
         f"{script} memory bptt",
-        f"{script} steps",
+        f"{script} steps --rounds {details['steps']['rounds']}",
         f"{script} train asf-full",
         f"{script} deploy{deploy}",
         f"{script} report{deploy}",
     ]
-    options = f" --train-samples {args.train_samples} --val-samples {args.val_samples}"
-    options += f" --epochs {args.epochs}"
-    if args.test_samples is not None:
-        options += f" --test-samples {args.test_samples}"
-    stages = [stage + options if " train " in stage else stage for stage in stages]
     command = " && ".join(stages)
     result = {
         "command": command,
