@@ -46,7 +46,6 @@ from pumice.atomic import atomic_write_text
 from pumice.data import Splits
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 #: Run name -> (config, trained on the comparison subset).
 RUNS = {
     "asf": ("configs/asf_fmnist_conv.toml", True),
@@ -332,11 +331,12 @@ def report_run(args: argparse.Namespace) -> None:
         },
     }
     details = {"command": command, **details}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(RESULTS / "asf_vs_bptt.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(RESULTS / "asf_vs_bptt_details.json", json.dumps(details, indent=2) + "\n")
-    atomic_write_text(RESULTS / "asf_vs_bptt.md", _table(result, details))
-    _plot(details, RESULTS / "asf_vs_bptt.png")
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(results / "asf_vs_bptt.json", json.dumps(result, indent=2) + "\n")
+    atomic_write_text(results / "asf_vs_bptt_details.json", json.dumps(details, indent=2) + "\n")
+    atomic_write_text(results / "asf_vs_bptt.md", _table(result, details))
+    _plot(details, results / "asf_vs_bptt.png")
     print(_table(result, details))
 
 
@@ -372,10 +372,9 @@ def _plot(details: dict, path: Path) -> None:
     for run, info in details["runs"].items():
         seconds = np.cumsum([epoch["train_s"] for epoch in info["epochs"]]) / 60
         accuracy = [100 * epoch["val_accuracy"] for epoch in info["epochs"]]
-        axis.plot(seconds, accuracy, marker="o", label=labels[run])
-        axis.scatter(
-            seconds[-1:], [100 * info["result"]["test_accuracy"]], marker="*", s=120, zorder=3
-        )
+        (line,) = axis.plot(seconds, accuracy, marker="o", label=labels[run])
+        test = 100 * info["result"]["test_accuracy"]
+        axis.scatter(seconds[-1:], [test], marker="*", s=140, color=line.get_color(), zorder=3)
     axis.set_xlabel("training time (min, 2 CPU cores)")
     axis.set_ylabel("accuracy (%): validation per epoch, * test")
     axis.set_title("Fashion-MNIST, 20C5-P2-50C5-P2-200FC-10")
@@ -388,6 +387,7 @@ def _plot(details: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "asf_vs_bptt")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--train-samples", type=int, default=10_000)
     parser.add_argument("--val-samples", type=int, default=1_000)
     parser.add_argument("--epochs", type=int, default=2, help="epochs of the comparison runs")
