@@ -30,8 +30,9 @@ def _config(epochs: int, **asf):
     )
 
 
-def test_asf_learns_digits(tmp_path):
-    result = train(_config(4), tmp_path / "run", progress=False)
+@pytest.mark.parametrize("voltage_decay", [0.0, 0.05], ids=["IF", "LIF"])
+def test_asf_learns_digits(tmp_path, voltage_decay):
+    result = train(_config(4, voltage_decay=voltage_decay), tmp_path / "run", progress=False)
     assert result.test_accuracy > 0.85  # chance is 0.10
     losses = [record["train_loss"] for record in result.metrics]
     assert losses[-1] < losses[0]
