@@ -19,6 +19,7 @@ from pumice.convert.ir.run_result import RunResult
 from pumice.convert.ir.serialize import load_graph, save_graph
 from pumice.convert.ir.structural import Flatten, Input
 from pumice.convert.ir.synapses import Conv2d, Dense, FixedConv2d, FixedDense, SumPool2d
+from pumice.convert.ir.validate import validate_graph
 
 __all__ = [
     "FORMATS",
@@ -50,4 +51,5 @@ __all__ = [
     "load_graph",
     "register",
     "save_graph",
+    "validate_graph",
 ]
