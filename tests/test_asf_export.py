@@ -10,7 +10,7 @@ import torch
 
 from pumice.convert.emulator import emulate_window
 from pumice.convert.ir import Conv2d, CubaLI, CubaLIF, Dense, FixedConv2d, Flatten, SumPool2d
-from pumice.convert.ir.windows import LAG
+from pumice.convert.ir.windows import LAG, LAG_KEY
 from pumice.convert.passes.quantize import QuantizeToLoihi
 from pumice.train.asf.network import AsfNetwork
 from pumice.train.asf.neurons import fire
@@ -54,6 +54,7 @@ def test_emulated_export_reproduces_the_forward_pass_spike_for_spike(voltage_dec
 def test_export_writes_the_trained_neurons_and_pooling():
     net = _network(0.1)
     graph = net.export_ir()
+    assert graph.metadata == {LAG_KEY: LAG}
     assert list(graph.nodes) == [
         "input",
         "conv1_synapse",

@@ -5,7 +5,8 @@ Conv and dense synapses become ``Conv2d``/``Dense``, average pooling a ``SumPool
 weight 1/k^2 (quantised to a depthwise ``FixedConv2d``); hidden neurons
 ``CubaLIF(current_decay=1)`` with the trained threshold and voltage decay, no bias; the
 output layer ``CubaLI(current_decay=1, voltage_decay=0)``, whose ``v`` at the window's
-last step is V^N(T).
+last step is V^N(T). The model records the lag of pumice's trained networks: Lava
+runs it one step behind the training's forward pass (:mod:`pumice.convert.ir.windows`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pumice.convert.ir import Conv2d, CubaLI, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
+from pumice.convert.ir.windows import trained_metadata
 from pumice.train.ir_arrays import ir_array
 
 if TYPE_CHECKING:
@@ -54,4 +56,4 @@ def export_asf(network: AsfNetwork, metadata: dict | None = None) -> Graph:
                 bias=np.zeros(1),
             )
         named.append((layer.name, neuron))
-    return Graph.chain(named, metadata)
+    return Graph.chain(named, trained_metadata(metadata))
