@@ -6,9 +6,8 @@ trained once with ASF (``configs/asf_fmnist_conv.toml``) and once with SLAYER's 
 (``configs/slayer_fmnist_conv.toml``), both on the first ``--train-samples`` samples of
 the Fashion-MNIST training split, tested on the first ``--test-samples`` of the test
 split (all by default; BPTT's forward pass alone costs minutes per thousand samples on 2
-CPU cores). ASF is also trained on
-the whole training split and deployed: converted to fixed point, run on the emulator over
-the whole test split and on Lava for the first ``--lava-samples``.
+CPU cores). The ASF run is then deployed: converted to fixed point, its float model and
+the emulator run over the whole test split, Lava over the first ``--lava-samples``.
 
 Each stage is its own process, so each can run under ``flock /work/heavy.lock``;
 training resumes from its checkpoint when a stage is interrupted:
@@ -18,8 +17,7 @@ training resumes from its checkpoint when a stage is interrupted:
     python bench/asf_vs_bptt.py memory asf         # peak memory of a training step
     python bench/asf_vs_bptt.py memory bptt
     python bench/asf_vs_bptt.py steps              # both steps timed in turn, one process
-    python bench/asf_vs_bptt.py train asf-full     # ASF on the whole training split
-    python bench/asf_vs_bptt.py deploy             # asf-full: fixed point, emulator, Lava
+    python bench/asf_vs_bptt.py deploy             # asf: fixed point, emulator, Lava
     python bench/asf_vs_bptt.py report             # bench/results/asf_vs_bptt.{json,md,png}
 
 Not a test. ``report`` writes ``asf_vs_bptt.json`` (the comparison and the deployed
@@ -32,6 +30,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import resource
 import shlex
 import sys
@@ -46,14 +45,10 @@ from pumice.atomic import atomic_write_text
 from pumice.data import Splits
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Run name -> (config, trained on the comparison subset).
-RUNS = {
-    "asf": ("configs/asf_fmnist_conv.toml", True),
-    "bptt": ("configs/slayer_fmnist_conv.toml", True),
-    "asf-full": ("configs/asf_fmnist_conv.toml", False),
-}
-#: The method of each comparison run, as the JSON names it.
-METHODS = {"asf": "asf", "bptt": "bptt"}
+#: Run name (the method, as the JSON names it) -> its config.
+RUNS = {"asf": "configs/asf_fmnist_conv.toml", "bptt": "configs/slayer_fmnist_conv.toml"}
+#: The run that is deployed.
+DEPLOYED = "asf"
 
 
 def _rss_mb() -> float:
@@ -89,24 +84,17 @@ class PeakSampler:
 def _config(args: argparse.Namespace, run: str):
     from pumice.train.config import load_config
 
-    path, subset = RUNS[run]
-    config = load_config(ROOT / path)
-    if subset:
-        config = dataclasses.replace(
-            config, train=dataclasses.replace(config.train, epochs=args.epochs)
-        )
-    return config
+    config = load_config(ROOT / RUNS[run])
+    return dataclasses.replace(config, train=dataclasses.replace(config.train, epochs=args.epochs))
 
 
-def _splits(args: argparse.Namespace, run: str, config) -> Splits:
-    """The config's splits; a comparison run keeps the first samples of train and val, and
-    of test when ``--test-samples`` is given."""
+def _splits(args: argparse.Namespace, config) -> Splits:
+    """The config's splits, keeping the first samples of train and val, and of test when
+    ``--test-samples`` is given."""
     from pumice.train.trainer import config_splits
 
     splits = config_splits(config.data)
     test = splits.test
-    if not RUNS[run][1]:
-        return splits
     if args.test_samples is not None:
         test = test.subset(np.arange(min(args.test_samples, len(test))))
     return Splits(
@@ -128,7 +116,7 @@ def train_run(args: argparse.Namespace) -> None:
     if done.exists() and json.loads(done.read_text())["epochs"] >= config.train.epochs:
         print(f"{out}: already trained")
         return
-    splits = _splits(args, args.run, config)
+    splits = _splits(args, config)
     before = _rss_mb()
     with PeakSampler() as sampler:
         result = train(config, out, resume=(out / CHECKPOINT_NAME).exists(), splits=splits)
@@ -153,7 +141,7 @@ def _network_and_batch(args: argparse.Namespace, run: str):
     from pumice.train.families import build_network
 
     config = _config(args, run)
-    splits = _splits(args, run, config)
+    splits = _splits(args, config)
     torch.manual_seed(config.train.seed)
     network = build_network(config, splits.train.input_shape)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.train.lr)
@@ -190,10 +178,10 @@ def memory_run(args: argparse.Namespace) -> None:
 
 def steps_run(args: argparse.Namespace) -> None:
     """Seconds per training step of both methods, timed in turn in one process."""
-    steps = {run: _network_and_batch(args, run) for run in METHODS}
+    steps = {run: _network_and_batch(args, run) for run in RUNS}
     for step in steps.values():
         step()  # warm-up
-    times: dict[str, list[float]] = {run: [] for run in METHODS}
+    times: dict[str, list[float]] = {run: [] for run in RUNS}
     for _ in range(args.rounds):
         for run, step in steps.items():
             start = time.perf_counter()
@@ -211,7 +199,7 @@ def steps_run(args: argparse.Namespace) -> None:
 
 
 def deploy_run(args: argparse.Namespace) -> None:
-    """Convert asf-full to fixed point; float and emulator on the whole test split, Lava
+    """Convert the ASF run to fixed point; float and emulator on the whole test split, Lava
     on the first samples; its core mapping on Loihi 2."""
     from pumice.conversion import ConversionConfig, convert
     from pumice.hardware_report import map_model
@@ -220,7 +208,7 @@ def deploy_run(args: argparse.Namespace) -> None:
     from pumice.train.checkpoint import load_network
     from pumice.train.inference import predict_spikes
 
-    run = args.runs / "asf-full"
+    run = args.runs / DEPLOYED
     fixed_path = run / "model.fixed.pumice"
     fixed, conversion = convert(
         ConversionConfig(
@@ -231,6 +219,8 @@ def deploy_run(args: argparse.Namespace) -> None:
         )
     )
     spikes, labels = load_inputs(fixed)
+    if args.deploy_samples is not None:
+        spikes, labels = spikes[: args.deploy_samples], labels[: args.deploy_samples]
     model = load_network(run / "checkpoint.pt")
     float_predictions, float_spikes = predict_spikes(model, spikes, batch_size=64)
     emulated = run_graph(fixed, spikes, labels, "emulator")
@@ -273,13 +263,13 @@ def _metrics(run: Path) -> list[dict]:
 def report_run(args: argparse.Namespace) -> None:
     """Gather the stages' files into the result JSON, a Markdown table and a plot."""
     rows, details = [], {"runs": {}}
-    for run, method in METHODS.items():
+    for run in RUNS:
         out = args.runs / run
         result = json.loads((out / "result.json").read_text())
         metrics = _metrics(out)
         rows.append(
             {
-                "method": method,
+                "method": run,
                 "test_accuracy": result["test_accuracy"],
                 "epoch_s": float(np.mean([record["train_s"] for record in metrics])),
                 "peak_memory_mb": json.loads((out / "step_memory.json").read_text())[
@@ -288,18 +278,17 @@ def report_run(args: argparse.Namespace) -> None:
                 "spikes_per_neuron": result["spikes_per_neuron"],
             }
         )
-    for run in RUNS:
-        out = args.runs / run
         details["runs"][run] = {
-            "config": RUNS[run][0],
-            "result": json.loads((out / "result.json").read_text()),
+            "config": RUNS[run],
+            "result": result,
             "memory": json.loads((out / "memory.json").read_text()),
             "epochs": [
                 {key: record[key] for key in ("epoch", "val_accuracy", "train_s", "wall_s")}
-                for record in _metrics(out)
+                for record in metrics
             ],
         }
-    deployed = json.loads((args.runs / "asf-full" / "deploy.json").read_text())
+    asf, bptt = rows
+    deployed = json.loads((args.runs / DEPLOYED / "deploy.json").read_text())
     details["deploy"] = deployed
     details["steps"] = json.loads((args.runs / "steps.json").read_text())
     options = f" --train-samples {args.train_samples} --val-samples {args.val_samples}"
@@ -308,6 +297,8 @@ def report_run(args: argparse.Namespace) -> None:
         options += f" --test-samples {args.test_samples}"
     deploy = f" --scale {args.scale} --lava-samples {args.lava_samples}"
     deploy += " --calibrate" if args.calibrate else ""
+    if args.deploy_samples is not None:
+        deploy += f" --deploy-samples {args.deploy_samples}"
     script = f"python bench/asf_vs_bptt.py{options}"
     stages = [
         f"{script} train asf",
@@ -315,15 +306,28 @@ def report_run(args: argparse.Namespace) -> None:
         f"{script} memory asf",
         f"{script} memory bptt",
         f"{script} steps --rounds {details['steps']['rounds']}",
-        f"{script} train asf-full",
         f"{script} deploy{deploy}",
         f"{script} report{deploy}",
     ]
     command = " && ".join(stages)
+    config = _config(args, DEPLOYED)
     result = {
         "command": command,
+        "budget": {
+            "train_samples": details["runs"]["asf"]["memory"]["train_samples"],
+            "val_samples": args.val_samples,
+            "test_samples": details["runs"]["asf"]["result"]["test_samples"],
+            "epochs": args.epochs,
+            "steps": config.data.steps,
+            "batch_size": config.train.batch_size,
+            "cpu_cores": os.cpu_count(),
+        },
         "rows": rows,
+        "bptt_over_asf_epoch_s": bptt["epoch_s"] / asf["epoch_s"],
+        "asf_minus_bptt_accuracy_pp": 100 * (asf["test_accuracy"] - bptt["test_accuracy"]),
         "deployed": {
+            "test_samples": deployed["test_samples"],
+            "float_accuracy": deployed["float_accuracy"],
             "emulator_accuracy": deployed["emulator_accuracy"],
             "lava_accuracy": deployed["lava_accuracy"],
             "lava_samples": deployed["lava_samples"],
@@ -348,7 +352,7 @@ def _table(result: dict, details: dict) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
-        run = next(run for run, method in METHODS.items() if method == row["method"])
+        run = row["method"]
         spikes = ", ".join(f"{value:.2f}" for value in row["spikes_per_neuron"].values())
         lines.append(
             f"| {row['method']} | {100 * row['test_accuracy']:.2f} % | {row['epoch_s']:.0f} | "
@@ -364,11 +368,7 @@ def _plot(details: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(6, 4))
-    labels = {
-        "asf": "ASF (comparison subset)",
-        "bptt": "SLAYER BPTT (comparison subset)",
-        "asf-full": "ASF (whole training split)",
-    }
+    labels = {"asf": "ASF", "bptt": "SLAYER BPTT"}
     for run, info in details["runs"].items():
         seconds = np.cumsum([epoch["train_s"] for epoch in info["epochs"]]) / 60
         accuracy = [100 * epoch["val_accuracy"] for epoch in info["epochs"]]
@@ -399,7 +399,7 @@ def main() -> None:
     stage.add_argument("run", choices=list(RUNS))
     stage.set_defaults(func=train_run)
     stage = stages.add_parser("memory")
-    stage.add_argument("run", choices=list(METHODS))
+    stage.add_argument("run", choices=list(RUNS))
     stage.set_defaults(func=memory_run)
     stage = stages.add_parser("steps")
     stage.add_argument("--rounds", type=int, default=5)
@@ -409,6 +409,11 @@ def main() -> None:
         stage.add_argument("--lava-samples", type=int, default=20)
         stage.add_argument("--scale", type=int, default=64)
         stage.add_argument("--calibrate", action="store_true")
+        stage.add_argument(
+            "--deploy-samples",
+            type=int,
+            help="float and emulator on the first N test samples (default: the whole split)",
+        )
         stage.set_defaults(func=func)
     args = parser.parse_args()
     args.argv = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
