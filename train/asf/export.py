@@ -11,19 +11,31 @@ runs it one step behind the training's forward pass (:mod:`pumice.convert.ir.win
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
+import torch
 
 from pumice.convert.ir import Conv2d, CubaLI, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
 from pumice.convert.ir.windows import trained_metadata
+from pumice.train.asf.plan import AsfLayer
 from pumice.train.ir_arrays import ir_array
 
-if TYPE_CHECKING:
-    from pumice.train.asf.network import AsfNetwork
+
+class ExportableAsf(Protocol):
+    """What the exporter reads of an :class:`~pumice.train.asf.network.AsfNetwork`."""
+
+    input_shape: tuple[int, ...]
+    plan: Sequence[AsfLayer]
+    weights: Mapping[str, torch.Tensor]
+
+    def threshold_of(self, layer: AsfLayer) -> float: ...
+
+    def voltage_decay_of(self, layer: AsfLayer) -> float: ...
 
 
-def _synapse(network: AsfNetwork, layer) -> Node:
+def _synapse(network: ExportableAsf, layer: AsfLayer) -> Node:
     if layer.kind == "conv":
         padding = (layer.padding, layer.padding)
         weight = ir_array(network.weights[layer.name])
@@ -34,7 +46,7 @@ def _synapse(network: AsfNetwork, layer) -> Node:
     return Dense(ir_array(network.weights[layer.name]))
 
 
-def export_asf(network: AsfNetwork, metadata: dict | None = None) -> Graph:
+def export_asf(network: ExportableAsf, metadata: dict | None = None) -> Graph:
     """Float IR graph of an :class:`~pumice.train.asf.network.AsfNetwork`."""
     named: list[tuple[str, Node]] = [("input", Input(network.input_shape))]
     output = network.plan[-1]
