@@ -68,7 +68,8 @@ def add_rows(acc, rows, lines, count, narrow=False):
 @njit(cache=True)
 def send(acc, scale, exponent, out):
     """``out = int32((acc << scale) << exponent)`` (arithmetic shift right for a negative
-    exponent): Lava's shift of the summed weights and its int32 channel."""
+    exponent): Lava's shift of the summed weights and its int32 channel (``out`` may be
+    int16 where every value fits it)."""
     for o in range(acc.shape[0]):
         total = np.int64(acc[o]) << scale
         if exponent >= 0:
@@ -160,9 +161,21 @@ def dense_table(weight: np.ndarray, num_weight_bits: int) -> WeightTable | None:
     return weight_table(effective, (1,), dense_bound(effective))
 
 
+def current_type(bound: int, exponent: int) -> type:
+    """int16 where every input a synapse sends fits it (``bound``, the largest |sum| of its
+    weights, shifted by ``exponent``), else Lava's int32: half the memory between the
+    synapse and its neurons."""
+    sent = bound << exponent if exponent >= 0 else (bound >> -exponent) + 1
+    return np.int16 if sent <= np.iinfo(np.int16).max else np.int32
+
+
 def _tables(node: FixedDense):
     table = dense_table(node.weight, node.num_weight_bits)
-    return None if table is None else (table, np.ascontiguousarray(table.rows.T))
+    if table is None:
+        return None
+    bound = dense_bound(la.effective_dense_weights(node.weight, node.num_weight_bits))
+    sent = current_type(bound, int(node.weight_exp))
+    return table, np.ascontiguousarray(table.rows.T), sent
 
 
 @kernel(FixedDense)
@@ -170,9 +183,9 @@ def _fixed_dense(node: FixedDense, x: Trains) -> Current | None:
     tables = prepared(node, _tables)
     if tables is None:
         return None
-    table, columns = tables
+    table, columns, sent = tables
     batch, steps, width = x.data.shape[0], x.steps, columns.shape[0]
-    out = np.empty((batch, steps, width), np.int32)
+    out = np.empty((batch, steps, width), sent)
     dense_current(
         x.data, x.time_major, x.bins, x.plane, table.rows, columns, table.narrow, table.scale,
         int(node.weight_exp), table.accumulator, line_type(table.rows.shape[0]), out,
