@@ -2,14 +2,13 @@
 
 Event-driven: each spike adds its weight row, eight rows per pass over the accumulator
 (summed in int8 first where they cannot leave it). An input that spikes in most steps of
-a sample is counted the other way round: its row is in every step's sum from the start and
-is taken out in the steps it is silent, so each input costs a row only where it differs
-from its usual state (rate-coded bright pixels spike most of the time). A step whose rows
-are too short for rows to pay (a layer narrower than :data:`DOT_WIDTH`, fed by a
-layer of neurons) is a dense dot product over its inputs. The sum
-is multiplied back by the table's scale, shifted by ``weight_exp`` and sent as int32, one
-step later, as Lava's Dense does (see
-:func:`pumice.convert.semantics.synapses._fixed_dense`).
+a sample is counted the other way round: its row is in every step's sum from the start
+and is taken out in the steps it is silent, so each input costs a row only where it
+differs from its usual state (rate-coded bright pixels spike most of the time). A layer
+narrower than :data:`DOT_WIDTH` fed by neurons runs each step as a dot product over its
+inputs instead. The sum is multiplied back by the table's scale, shifted by
+``weight_exp`` and sent as Lava's int32 (held in int16 where every value fits), one step
+later, as Lava's Dense does (see :func:`pumice.convert.semantics.synapses._fixed_dense`).
 """
 
 from __future__ import annotations
