@@ -16,7 +16,12 @@ from pumice.train.families import FAMILIES, build_network, network_class
 from pumice.train.network_family import NetworkFamily
 
 STEPS = 6
-SECTIONS = {"slayer": {}, "imsnn": {"imsnn": {"mean_max": 4.0}}, "bpsr": {"bpsr": {}}}
+SECTIONS = {
+    "slayer": {},
+    "imsnn": {"imsnn": {"mean_max": 4.0}},
+    "bpsr": {"bpsr": {}},
+    "asf": {"asf": {}},
+}
 
 
 def _network(family: str) -> torch.nn.Module:

@@ -30,6 +30,7 @@ from pumice.toml_dataclass import (
     toml_lines,
     type_name,
 )
+from pumice.train.sections.asf import AsfConfig
 from pumice.train.sections.bpsr import BpsrConfig
 from pumice.train.sections.imsnn import ImsnnConfig
 
@@ -252,10 +253,14 @@ class TrainConfig:
     imsnn: ImsnnConfig | None = None
     #: ``[bpsr]``: present for a BPSR network (heterogeneous, recurrent LIF).
     bpsr: BpsrConfig | None = None
+    #: ``[asf]``: present for an ASF network (accumulated spiking flow, counts backward).
+    asf: AsfConfig | None = None
 
     def __post_init__(self) -> None:
         if self.imsnn is not None and self.bpsr is not None:
             raise ConfigError("give [imsnn] or [bpsr], not both: each selects a network family")
+        if self.asf is not None and (self.imsnn is not None or self.bpsr is not None):
+            raise ConfigError("give [asf] alone: [asf], [imsnn] and [bpsr] each select a family")
         if self.imsnn is not None and self.imsnn.rule != "snn":
             if self.imsnn.mean_max > self.data.steps:
                 raise ConfigError(
@@ -266,11 +271,13 @@ class TrainConfig:
 
     @property
     def family(self) -> str:
-        """ "slayer", "imsnn" or "bpsr": which network family the config trains."""
+        """ "slayer", "imsnn", "bpsr" or "asf": which network family the config trains."""
         if self.imsnn is not None:
             return "imsnn"
         if self.bpsr is not None:
             return "bpsr"
+        if self.asf is not None:
+            return "asf"
         return "slayer"
 
 
@@ -281,10 +288,11 @@ _SECTIONS: dict[str, type] = {
     "train": OptimConfig,
     "imsnn": ImsnnConfig,
     "bpsr": BpsrConfig,
+    "asf": AsfConfig,
 }
 
 #: Sections that may be left out and then stay None (they select a network family).
-_OPTIONAL_SECTIONS = {"imsnn", "bpsr"}
+_OPTIONAL_SECTIONS = {"imsnn", "bpsr", "asf"}
 
 
 def load_config(path: str | os.PathLike) -> TrainConfig:

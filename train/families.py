@@ -24,6 +24,7 @@ FAMILIES: dict[str, str] = {
     "slayer": "pumice.train.network:SpikingNetwork",
     "imsnn": "pumice.train.imsnn.network:ImsnnNetwork",
     "bpsr": "pumice.train.bpsr.network:BpsrNetwork",
+    "asf": "pumice.train.asf.network:AsfNetwork",
 }
 
 
