@@ -45,7 +45,8 @@ def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_sta
             fired, u, v = SEMANTICS[kind](node, x, record_state or not spiking)
             values[name] = fired
             start, stop = windows.get(name, (0, fired.shape[-1]))
-            out["counts"][name] = fired[..., start:stop].sum(axis=-1, dtype=np.int64)
+            # a graded spike carries its payload: count spikes, not payloads
+            out["counts"][name] = np.count_nonzero(fired[..., start:stop], axis=-1)
             if not spiking:
                 check_non_spiking(name, fired)
                 out["potentials"][name] = v[..., stop - 1]

@@ -66,6 +66,8 @@ CONVENTIONS = [
     "over samples; per_inference divides by samples",
     "ISI binners: no neurons; a spike's messages and synaptic ops follow the binner line of "
     "its ISI (one input axon per line), sent from the spiking neuron's core",
+    "graded spikes (TTFS) count once each; every message of one also carries its source's "
+    "payload bits (message_payload_bits)",
 ]
 
 
@@ -230,8 +232,8 @@ def traffic_report(
 ) -> dict:
     """Per-core traffic of spike trains on ``mapping`` (see the module docstring), as JSON.
 
-    ``spikes`` holds (samples, *shape, steps) 0/1 trains of the input node and of every
-    neuron layer, from one run.
+    ``spikes`` holds (samples, *shape, steps) trains of the input node and of every
+    neuron layer, from one run: 0/1, or graded payloads (any nonzero value is a spike).
     """
     _check_trains(graph, mapping, spikes)
     samples, steps = spikes[graph.input].shape[0], spikes[graph.input].shape[-1]
@@ -258,9 +260,13 @@ def traffic_report(
     hot = {s.layer: _one_hot(mapping.neuron_cores(s.layer)) for s in layers}
     per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
     core_peak = np.zeros(n_cores, dtype=np.int64)
-    network_peak = input_messages = 0
+    network_peak = input_messages = payload_bits = 0
+    graded = {name: _payload_bits(graph.nodes[name]) for name in (graph.input, *mapping.shapes)}
     for start in range(0, samples, batch_size):
-        batch = {name: train[start : start + batch_size] for name, train in spikes.items()}
+        batch = {
+            name: (train[start : start + batch_size] != 0).astype(np.uint8)
+            for name, train in spikes.items()
+        }
         counts = {
             q: np.zeros((len(batch[graph.input]), steps, n_cores), np.int64) for q in QUANTITIES
         }
@@ -285,6 +291,8 @@ def traffic_report(
                 counts[quantity][..., cores] += part
                 if source == graph.input and quantity == "messages_received":
                     input_messages += int(part.sum())
+                if quantity == "messages_received":
+                    payload_bits += int(part.sum()) * graded[source]
                 column += block.shape[1]
         events_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
         for synapses in layers:
@@ -305,8 +313,21 @@ def traffic_report(
         core_peak = np.maximum(core_peak, received.max(axis=(0, 1)))
         network_peak = max(network_peak, int(received.sum(axis=2).max(initial=0)))
     return _assemble(
-        graph, mapping, profile, spikes, per_step, core_peak, network_peak, input_messages
+        graph,
+        mapping,
+        profile,
+        spikes,
+        per_step,
+        core_peak,
+        network_peak,
+        input_messages,
+        payload_bits,
     )
+
+
+def _payload_bits(node) -> int:
+    """Payload bits each message of ``node``'s spikes carries (0 for binary spikes)."""
+    return int(node.payload_bits) if node.traits.graded else 0
 
 
 def _assemble(
@@ -318,6 +339,7 @@ def _assemble(
     core_peak: np.ndarray,
     network_peak: int,
     input_messages: int,
+    payload_bits: int,
 ) -> dict:
     """The report's JSON from the per-step, per-core sums."""
     samples, steps = spikes[graph.input].shape[0], spikes[graph.input].shape[-1]
@@ -326,9 +348,10 @@ def _assemble(
     neurons = np.array([core.neurons for core in mapping.cores], dtype=np.int64)
     totals = {
         "spikes_total": total["spikes_generated"],
-        "input_spikes_total": int(spikes[graph.input].sum(dtype=np.int64)),
+        "input_spikes_total": int(np.count_nonzero(spikes[graph.input])),
         "messages_total": total["messages_received"],
         "input_messages_total": input_messages,
+        "message_payload_bits_total": payload_bits,
         "synaptic_ops_total": total["synaptic_ops"],
         "neuron_updates_total": int(neurons.sum()) * steps * samples,
         "neuron_updates_active_total": total["neuron_updates_active"],

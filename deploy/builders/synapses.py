@@ -13,9 +13,12 @@ from pumice.deploy.builders.registry import BuildContext, Built, lava_builder
 from pumice.errors import ModelError
 
 
-def dense_process(node: FixedDense, order: np.ndarray | None = None) -> Dense | Sparse:
+def dense_process(
+    node: FixedDense, order: np.ndarray | None = None, num_message_bits: int = 0
+) -> Dense | Sparse:
     """Lava ``Dense``, or ``Sparse`` (only the remaining synapses) for a pruned layer;
-    ``order`` gives the IR column of each Lava input line."""
+    ``order`` gives the IR column of each Lava input line; ``num_message_bits > 0`` reads
+    graded spikes."""
     weight = node.weight.astype(np.int32)
     if order is not None:
         weight = weight[:, order]
@@ -24,6 +27,7 @@ def dense_process(node: FixedDense, order: np.ndarray | None = None) -> Dense | 
         weights=weights,
         weight_exp=int(node.weight_exp),
         num_weight_bits=int(node.num_weight_bits),
+        num_message_bits=num_message_bits,
     )
 
 
@@ -34,7 +38,7 @@ def synapse_buffer(process: Dense | Sparse | Conv):
 
 @lava_builder(FixedDense)
 def _dense(context: BuildContext, name: str, node: FixedDense) -> Built:
-    process = dense_process(node, context.input_order(name))
+    process = dense_process(node, context.input_order(name), context.message_bits(name))
     return Built(process, process.s_in, process.a_out, state=(synapse_buffer(process),))
 
 
@@ -55,5 +59,6 @@ def _conv(context: BuildContext, name: str, node: FixedConv2d) -> Built:
         stride=tuple(node.stride[::-1]),
         dilation=tuple(node.dilation[::-1]),
         groups=int(node.groups),
+        num_message_bits=context.message_bits(name),
     )
     return Built(process, process.s_in, process.a_out, state=(synapse_buffer(process),))
