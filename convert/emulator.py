@@ -57,6 +57,17 @@ def _run_batch(graph: Graph, spikes: np.ndarray, record_spikes: bool, record_sta
     return out
 
 
+#: Bytes of run-long arrays one batch may hold (every node's output is kept for the batch).
+BATCH_BYTES = 2 << 30
+
+
+def fitting_batch(graph: Graph, steps: int, batch_size: int) -> int:
+    """``batch_size``, lowered so one batch's node outputs (8 bytes per value and step)
+    stay within :data:`BATCH_BYTES`: large maps over long runs (a TTFS CNN) need it."""
+    per_sample = 8 * steps * sum(int(np.prod(shape)) for shape in graph.shapes().values())
+    return max(1, min(batch_size, BATCH_BYTES // max(per_sample, 1)))
+
+
 def emulate(
     graph: Graph,
     spikes: np.ndarray,
@@ -75,6 +86,7 @@ def emulate(
     """
     check_input(graph, spikes)
     check_runnable(graph)
+    batch_size = fitting_batch(graph, spikes.shape[-1], batch_size)
     parts = []
     starts = range(0, len(spikes), batch_size)
     for start in tqdm(starts, desc="emulate", unit="batch", disable=not progress):

@@ -1,12 +1,20 @@
 """Dense and convolution products over (batch, features..., time) tensors.
 
 Integer products run through floating-point BLAS when the result is provably exact
-(every partial sum below 2**24 for float32, 2**53 for float64), else in int64.
+(every partial sum below 2**24 for float32, 2**53 for float64), else in int64. Integer
+weights on very sparse input (TTFS trains: at most one spike per neuron in a whole run)
+are applied spike by spike instead (:mod:`pumice.convert.event_ops`, exact in int64).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from pumice.convert import event_ops
+
+#: Integer products on input with fewer nonzero entries than this fraction are computed
+#: over the events (one weight column per spike), which is then far cheaper.
+SPARSE_DENSITY = 0.01
 
 #: float32 holds every integer up to 2**24 exactly (Lava's Conv sums in float32), float64
 #: up to 2**53.
@@ -39,9 +47,34 @@ def _finish(result: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.rint(result).astype(np.int64) if result.dtype.kind == "f" else result
 
 
+def _events(weight: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """Indices of ``x``'s nonzero entries when integer weights make the event product
+    worthwhile (see :data:`SPARSE_DENSITY`), else None."""
+    if weight.dtype.kind not in "iu" or x.dtype.kind not in "iub" or x.size == 0:
+        return None
+    index = np.nonzero(x)
+    return index if index[0].size < SPARSE_DENSITY * x.size else None
+
+
+def _ungrouped(weight: np.ndarray, groups: int) -> np.ndarray:
+    """A grouped conv weight (out, in / groups, kh, kw) as one group (out, in, kh, kw),
+    zero between groups."""
+    out_ch, in_per_group = weight.shape[:2]
+    full = np.zeros((out_ch, in_per_group * groups, *weight.shape[2:]), dtype=weight.dtype)
+    per_group = out_ch // groups
+    for group in range(groups):
+        rows = slice(group * per_group, (group + 1) * per_group)
+        full[rows, group * in_per_group : (group + 1) * in_per_group] = weight[rows]
+    return full
+
+
 def dense(weight: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``weight @ x`` for ``x`` of shape (batch, in, time) -> (batch, out, time)."""
     batch, _, steps = x.shape
+    events = _events(weight, x)
+    if events is not None:
+        sample, line, step = events
+        return event_ops.dense_events(weight, batch, steps, sample, line, step, x[events])
     dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))
     flat = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtype).reshape(batch * steps, -1)
     out = flat @ weight.astype(dtype).T
@@ -59,6 +92,12 @@ def conv2d(
     """Cross-correlation (torch semantics): (batch, C, H, W, time) -> (batch, O, H', W', time)."""
     batch, channels, _, _, steps = x.shape
     out_ch, in_per_group, kh, kw = weight.shape
+    events = _events(weight, x)
+    if events is not None:
+        full = _ungrouped(weight, groups) if groups > 1 else weight
+        return event_ops.conv_events(
+            full, x.shape[2:4], batch, steps, events, stride, padding, dilation, x[events]
+        )
     dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))
     frames = np.moveaxis(x, -1, 1).reshape(batch * steps, channels, *x.shape[2:4]).astype(dtype)
     frames = np.pad(frames, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))

@@ -36,6 +36,10 @@ class TtfsConfig:
     #: Weight lambda_TB of temporal-kernel-aware batch norm (TB; 0: off): the summed
     #: probability, over BN channels, that the BN output N(beta, gamma**2) lies above x_min.
     lambda_tb: float = 0.0
+    #: Train through ``torch.compile`` (about a minute to compile, once per run; then
+    #: epochs about 2.5x faster on the CPU: the encoder/decoder's elementwise steps fuse).
+    #: Evaluation stays eager.
+    compile: bool = False
 
     def __post_init__(self) -> None:
         check(self.window >= 2, "window", f"must be >= 2 (T_w), got {self.window}")

@@ -8,12 +8,9 @@ intensities; a max-pooling layer is a sum pool of weight 1 into relay neurons th
 at the first spike of their window and send its payload on; the output layer is a
 :class:`~pumice.convert.ir.TTFSReadout`.
 
-Timing: the intensities arrive at step 0. Lava delivers a synapse's output one step
-later (:data:`~pumice.convert.ir.windows.LAG`), so each layer starts integrating one step
-after its source's fire window begins and integrates for that window's length; a TTFS
-layer then fires in the window after it, a relay in the same window. A network of ``L``
-TTFS layers (the encoder included) and ``P`` pools runs ``L * T_w`` steps plus one step
-per synapse plus the encoder's single integration step (metadata ``steps``).
+Timing follows :class:`~pumice.convert.ttfs_schedule.Schedule`: a network of ``L`` TTFS
+layers (the encoder included) runs ``L * T_w`` steps, plus one step per synapse (Lava's
+delay) and the encoder's single integration step (metadata ``steps``).
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from pumice.convert.ir import (
     TTFSNeuron,
     TTFSReadout,
 )
-from pumice.convert.ir.windows import LAG
+from pumice.convert.ttfs_schedule import Schedule, kernel_tables, relay_tables
 from pumice.train.ir_arrays import ir_array
 from pumice.train.ttfs.kernel import TemporalKernel
 
@@ -52,30 +49,8 @@ def fold_batch_norm(weight: torch.Tensor, norm: torch.nn.Module) -> tuple[np.nda
     return ir_array(folded), ir_array(bias).reshape((-1,) + (1,) * (weight.dim() - 2))
 
 
-class _Schedule:
-    """The fire window of the layer feeding the next one: its first step and length."""
-
-    def __init__(self) -> None:
-        self.first, self.length = 0, 1  # the intensities, all at step 0
-
-    def integrate_then_fire(self, window: int) -> dict:
-        start = self.first + LAG
-        timing = {"start": start, "integration": self.length, "delay": self.length}
-        self.first, self.length = start + self.length, window
-        return timing
-
-    def relay(self) -> dict:
-        start = self.first + LAG
-        self.first = start
-        return {"start": start, "integration": self.length, "delay": 0}
-
-    def readout(self) -> dict:
-        return {"start": self.first + LAG, "integration": self.length}
-
-
 def _tables(kernel: TemporalKernel) -> dict:
-    payload, threshold = kernel.tables()
-    return {"threshold": threshold, "payload": payload}
+    return kernel_tables(float(kernel.tau.detach()), float(kernel.t_d.detach()), kernel.window)
 
 
 def _encoder(shape: tuple[int, ...]) -> Node:
@@ -94,7 +69,7 @@ def export_ttfs(network, metadata: dict | None = None) -> Graph:
     """
     shape = tuple(network.input_shape)
     window = network.settings.window
-    schedule = _Schedule()
+    schedule = Schedule()
     encoder = network.encoder.kernel
     named: list[tuple[str, Node]] = [
         ("input", GradedInput(shape, payload_bits=INPUT_PAYLOAD_BITS)),
@@ -120,13 +95,7 @@ def export_ttfs(network, metadata: dict | None = None) -> Graph:
         if kind == "pool":
             pool = SumPool2d((stage.kernel_size,) * 2, (stage.stride,) * 2, weight=1.0)
             shape = pool.output_shape(shape)
-            relay = TTFSNeuron(
-                shape,
-                **schedule.relay(),
-                threshold=np.full(window, 0.5 * payload.min()),
-                payload=payload,
-                bias=np.zeros(1),
-            )
+            relay = TTFSNeuron(shape, **schedule.relay(), **relay_tables(payload), bias=np.zeros(1))
             named += [(f"{name}_synapse", pool), (name, relay)]
         elif kind == "ttfs":
             synapse, shape = _weights(stage, shape)

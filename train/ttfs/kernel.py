@@ -11,15 +11,9 @@ before the window start is clipped to ``t = 0`` (``x_max = eps(0)``).
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from pumice.errors import ModelError
-
-
-def kernel_values(times: np.ndarray, tau: float, t_d: float) -> np.ndarray:
-    """``exp(-(t - t_d) / tau)`` at ``times`` (float64)."""
-    return np.exp(-(np.asarray(times, dtype=np.float64) - t_d) / tau)
 
 
 class TemporalKernel(torch.nn.Module):
@@ -45,22 +39,47 @@ class TemporalKernel(torch.nn.Module):
         return time + (torch.round(time) - time).detach()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Decoded values ``eps(t)``; 0 where no spike comes in the window (``z <= 0`` too)."""
-        time = self.spike_time(z)
-        fires = (z > 0) & (time <= self.window - 1)
-        decoded = torch.exp(-(time.clamp(max=self.window) - self.t_d) / self.tau)
-        return torch.where(fires, decoded, torch.zeros_like(decoded))
+        """Decoded values ``eps(t)``; 0 where no spike comes in the window (``z <= 0`` too).
+
+        The same as decoding :meth:`spike_time` (pruned past the window) under autograd,
+        computed by :class:`_EncodeDecode` in a few fused steps.
+        """
+        return _EncodeDecode.apply(z, self.tau, self.t_d, self.window, self.eps0)
 
     def x_min(self) -> torch.Tensor:
         """The smallest value a spike carries, ``eps(T_w - 1)``."""
         return torch.exp(-(self.window - 1 - self.t_d) / self.tau)
 
-    def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """The deployed neuron's tables: payloads ``eps(k)`` and thresholds ``eps(k + 1/2)``
-        for ``k = 0 .. T_w - 1`` (a potential ``z`` reaches ``eps(k + 1/2)`` first at
-        ``k = round(t_d - tau ln z)``, the encoder's spike time)."""
-        tau, t_d = float(self.tau.detach()), float(self.t_d.detach())
-        if not tau > 0:
-            raise ModelError(f"a temporal kernel needs tau > 0, got tau = {tau} after training")
-        steps = np.arange(self.window)
-        return kernel_values(steps, tau, t_d), kernel_values(steps + 0.5, tau, t_d)
+
+class _EncodeDecode(torch.autograd.Function):
+    """``x = eps(Q(ReLU(t_d - tau ln(z + eps_0))))``, pruned past the window, with the
+    gradient of the straight-through estimator written out.
+
+    With ``L = ln(z + eps_0)``, ``t = t_d - tau L`` and ``q = round(max(t, 0))`` a spike
+    decodes to ``x = exp(-(q - t_d) / tau)``; where it fires, and ``dq/dt = 1``:
+    ``dx/dz = x / (z + eps_0)`` where ``t > 0`` (0 where clipped), ``dx/dt_d = x / tau``
+    where clipped (0 elsewhere: ``q - t_d`` then follows ``t_d``), and ``dx/dtau =
+    x (q - t_d + tau L [t > 0]) / tau**2``.
+    """
+
+    @staticmethod
+    def forward(ctx, z, tau, t_d, window: int, eps0: float):
+        log = torch.clamp(z, min=0.0).add_(eps0).log_()
+        time = (t_d - tau * log).relu_().round_()
+        fires = (z > 0).logical_and_(time <= window - 1)
+        x = time.neg_().add_(t_d).div_(tau).exp_().mul_(fires)
+        ctx.save_for_backward(log, x, tau, t_d)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        log, x, tau, t_d = ctx.saved_tensors
+        weighted = grad * x
+        time = t_d - tau * log  # the unrounded spike time
+        inside = time > 0  # not clipped to t = 0
+        grad_z = torch.where(inside, weighted * torch.exp(-log), 0.0)
+        grad_t_d = torch.where(inside, 0.0, weighted).sum() / tau
+        # where inside, q - t_d + tau L = q - t, the rounding residual; where clipped, -t_d
+        lever = torch.where(inside, time.relu().round_().sub_(time), -t_d)
+        grad_tau = (weighted * lever).sum() / tau**2
+        return grad_z, grad_tau, grad_t_d, None, None

@@ -95,6 +95,8 @@ class TtfsNetwork(torch.nn.Module):
         self.output_shape: Shape = shape
         #: Probability that stochastic relaxation replaces a layer's kernel by a ReLU.
         self.relaxation = 0.0
+        #: The compiled training forward pass (``[ttfs] compile``), made on first use.
+        self._compiled = None
 
     @staticmethod
     def _prefix(layer, kind: str) -> str:
@@ -159,6 +161,13 @@ class TtfsNetwork(torch.nn.Module):
         pruned)."""
         check_input_spikes(spikes, self.input_shape)
         check_intensity_frames(spikes)
+        if self.training and self.settings.compile:
+            if self._compiled is None:
+                self._compiled = torch.compile(self._forward, dynamic=True)
+            return self._compiled(spikes)
+        return self._forward(spikes)
+
+    def _forward(self, spikes: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         x = self.encoder(spikes[..., 0] / INTENSITY_LEVELS, self._relaxed())
         counts = [_spikes_per_neuron(x)]
         for stage, kind, flatten in zip(self.stages, self.kinds, self.flattens, strict=True):
