@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pumice.convert.ir import Graph
+from pumice.convert.ir.ttfs import graded_input_problem
 from pumice.errors import PumiceError
 
 
@@ -54,4 +55,7 @@ def load_inputs(
     rate = max_rate if max_rate is not None else trained.get("max_rate", 1.0)
     encoding = trained.get("encoding", "rate")
     spikes = as_spikes(dataset, steps, seed, rate, encoding, trained.get("min_intensity", 0.0))
+    problem = graded_input_problem(graph, spikes)
+    if problem is not None:
+        raise PumiceError(f"data '{name}' cannot feed this model: {problem}")
     return spikes, dataset.y

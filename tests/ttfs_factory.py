@@ -87,5 +87,3 @@ def graded_frames(rng: np.random.Generator, graph: Graph, samples: int, extra: i
     frames = np.zeros((samples, *shape, run_steps(graph) + extra), dtype=np.uint8)
     frames[..., 0] = rng.integers(0, 256, (samples, *shape)) * (rng.random((samples, *shape)) < 0.8)
     return frames
-
-

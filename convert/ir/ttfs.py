@@ -200,3 +200,24 @@ def active_until(node: Node) -> int:
 def run_steps(graph: Graph) -> int:
     """Steps a graph of TTFS layers runs: to the end of its last layer's activity."""
     return max(active_until(node) for _, node in graph.neurons())
+
+
+def graded_input_problem(graph: Graph, spikes: np.ndarray) -> str | None:
+    """Why ``spikes`` (samples, *shape, steps) cannot feed a graph with graded input whose
+    first layer integrates only what arrives from step 0 (a TTFS network), or None."""
+    node = graph.nodes[graph.input]
+    if not node.traits.graded:
+        return None
+    later = np.asarray(spikes)[..., 1:]
+    if np.any(later):
+        steps = int(np.any(later.reshape(-1, later.shape[-1]), axis=0).sum())
+        return (
+            f"the model takes each input once, as a graded spike at step 0 (encoding "
+            f"'intensity'), but this input has spikes at {steps} later steps (rate-coded or "
+            "other spike data): give intensities, or spikes only at step 0"
+        )
+    first = np.asarray(spikes)[..., 0]
+    top = (1 << node.payload_bits) - 1
+    if np.any(first < 0) or np.any(first > top) or np.any(first != np.round(first)):
+        return f"the model takes {node.payload_bits}-bit payloads (integers 0..{top}) at step 0"
+    return None

@@ -65,7 +65,8 @@ def export_ttfs(network, metadata: dict | None = None) -> Graph:
     """Float IR graph of a :class:`~pumice.train.ttfs.network.TtfsNetwork` (eval mode).
 
     Neurons are named like the training log's layers (``encode``, ``conv1``, ``pool1``,
-    ``dense1``, ``output``), each after its ``<name>_synapse``.
+    ``dense1``; the readout is the last dense layer, e.g. ``dense2``), each after its
+    ``<name>_synapse``.
     """
     shape = tuple(network.input_shape)
     window = network.settings.window

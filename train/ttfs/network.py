@@ -90,7 +90,7 @@ class TtfsNetwork(torch.nn.Module):
             self.kinds.append(kind)
             prefix = self._prefix(layer, kind)
             counts = sum(n.startswith(prefix) for n in self.names)
-            self.names.append(prefix if kind == "output" else f"{prefix}{counts + 1}")
+            self.names.append(f"{prefix}{counts + 1}")
         #: Shape of one output sample: (classes,).
         self.output_shape: Shape = shape
         #: Probability that stochastic relaxation replaces a layer's kernel by a ReLU.
@@ -100,7 +100,7 @@ class TtfsNetwork(torch.nn.Module):
 
     @staticmethod
     def _prefix(layer, kind: str) -> str:
-        return {"output": "output", "flatten": "flatten", "pool": "pool"}.get(
+        return {"flatten": "flatten", "pool": "pool"}.get(
             kind, "conv" if isinstance(layer, ConvLayer) else "dense"
         )
 
