@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slayer-samples", type=int, default=2000)
     parser.add_argument("--slayer-test-samples", type=int, default=500)
     parser.add_argument("--timing-samples", type=int, default=1024)
-    parser.add_argument("--lava-samples", type=int, default=50)
+    parser.add_argument("--lava-samples", type=int, default=30)
     parser.add_argument("--report-samples", type=int, default=100)
     parser.add_argument("--runs", default="runs/ttfs_ablation")
     parser.add_argument("--out", default="bench/results/ttfs_ablation.json")

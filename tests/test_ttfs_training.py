@@ -186,3 +186,18 @@ def test_rate_coded_data_given_to_a_ttfs_model_is_refused(trained, tmp_path, cap
     error = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(error) == 1, error
     assert "rate-coded" in error[0] and error[0].startswith("pumice: error:")
+
+
+def test_intensity_encoding_keeps_8_bit_pixels_and_needs_a_ttfs_network():
+    from pumice.data import encode
+    from pumice.errors import ConfigError
+
+    pixels = np.arange(256).reshape(16, 16)
+    frames = encode(pixels / 255, 5, "intensity")
+    assert frames.dtype == np.uint8 and frames.shape == (16, 16, 5)
+    np.testing.assert_array_equal(frames[..., 0], pixels)
+    assert not frames[..., 1:].any()
+    table = _table()
+    del table["ttfs"]
+    with pytest.raises(ConfigError, match="which only TTFS networks take"):
+        config_from_dict(table)

@@ -264,6 +264,11 @@ class TrainConfig:
             given = " or ".join(f"[{name}]" for name in chosen)
             many = "not both" if len(chosen) == 2 else "only one"
             raise ConfigError(f"give {given}, {many}: each selects a network family")
+        if self.ttfs is None and self.data.encoding == "intensity":
+            raise ConfigError(
+                "[data] encoding = \"intensity\" sends each intensity as one graded spike, "
+                "which only TTFS networks take: add a [ttfs] section or choose another encoding"
+            )
         if self.ttfs is not None and self.data.encoding != "intensity":
             raise ConfigError(
                 f"[ttfs] networks encode each input intensity as a spike time in their first "
