@@ -266,7 +266,7 @@ class TrainConfig:
             raise ConfigError(f"give {given}, {many}: each selects a network family")
         if self.ttfs is None and self.data.encoding == "intensity":
             raise ConfigError(
-                "[data] encoding = \"intensity\" sends each intensity as one graded spike, "
+                '[data] encoding = "intensity" sends each intensity as one graded spike, '
                 "which only TTFS networks take: add a [ttfs] section or choose another encoding"
             )
         if self.ttfs is not None and self.data.encoding != "intensity":

@@ -36,7 +36,7 @@ from scipy.sparse import csr_matrix, issparse
 from pumice.convert.event_ops import conv_events, dense_events
 from pumice.convert.hardware import HardwareProfile
 from pumice.convert.intervals import Binned, intervals
-from pumice.convert.ir import Graph
+from pumice.convert.ir import Graph, Node
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
 from pumice.convert.tensor_ops import FLOAT32_EXACT, conv2d, delay_one_step, dense
 from pumice.convert.traffic.energy import energy_breakdown
@@ -325,7 +325,7 @@ def traffic_report(
     )
 
 
-def _payload_bits(node) -> int:
+def _payload_bits(node: Node) -> int:
     """Payload bits each message of ``node``'s spikes carries (0 for binary spikes)."""
     return int(node.payload_bits) if node.traits.graded else 0
 

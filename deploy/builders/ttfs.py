@@ -21,8 +21,11 @@ def _graded_input(context: BuildContext, name: str, node: GradedInput) -> Built:
 
 
 def _bias(node: FixedTTFSNeuron | FixedTTFSReadout, ir_shape: tuple[int, ...]) -> np.ndarray:
+    """``bias_mant`` shifted by ``bias_exp`` (arithmetic), per neuron in Lava's layout."""
     mantissa = np.asarray(node.bias_mant, dtype=np.int64)
-    return lava_per_neuron(mantissa << int(node.bias_exp), ir_shape)
+    shift = int(node.bias_exp)
+    bias = mantissa << shift if shift >= 0 else mantissa >> -shift
+    return lava_per_neuron(bias, ir_shape)
 
 
 def _built(process: TTFSNeuron) -> Built:

@@ -21,7 +21,14 @@ import torch
 
 from pumice.convert.ir import Graph
 from pumice.errors import ConfigError, ModelError
-from pumice.train.config import ConvLayer, DenseLayer, FlattenLayer, PoolLayer, TrainConfig
+from pumice.train.config import (
+    ConvLayer,
+    DenseLayer,
+    FlattenLayer,
+    LayerConfig,
+    PoolLayer,
+    TrainConfig,
+)
 from pumice.train.errors import check_input_spikes
 from pumice.train.layer_shapes import (
     Shape,
@@ -99,12 +106,15 @@ class TtfsNetwork(torch.nn.Module):
         self._compiled = None
 
     @staticmethod
-    def _prefix(layer, kind: str) -> str:
+    def _prefix(layer: LayerConfig, kind: str) -> str:
         return {"flatten": "flatten", "pool": "pool"}.get(
             kind, "conv" if isinstance(layer, ConvLayer) else "dense"
         )
 
-    def _stage(self, layer, shape: Shape, where: str, last: bool):
+    def _stage(
+        self, layer: LayerConfig, shape: Shape, where: str, last: bool
+    ) -> tuple[torch.nn.Module, str, Shape]:
+        """The module of config layer ``layer`` on input ``shape``, its kind, its output."""
         settings = self.settings
         if isinstance(layer, FlattenLayer):
             return torch.nn.Flatten(), "flatten", flatten_output_shape(shape, where)
