@@ -20,6 +20,7 @@ def format_report(report: dict) -> str:
             "messages / inference",
             f"{_number(per['messages_total'])} ({_number(per['input_messages_total'])} from input)",
         ),
+        ("message payload bits / inference", _number(per["message_payload_bits_total"])),
         ("synaptic ops / inference", _number(per["synaptic_ops_total"])),
         (
             "neuron updates / inference",
