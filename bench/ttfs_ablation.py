@@ -21,8 +21,9 @@ split, and then:
   (TTFS vs rate coding: report figures and training cost), a markdown table and a plot.
 
 Every part keeps its result under ``--runs`` and is skipped once done; ``--next`` does
-only the next pending part, so each run under the heavy-job lock stays short: repeat the
-same command until it says everything is written. Not a test.
+only the next pending part (with the short part after it: slayer with timing, deploy with
+write), so each run under the heavy-job lock stays short: repeat the same command until it
+says everything is written. Not a test.
 """
 
 from __future__ import annotations
@@ -451,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}", flush=True)
         run()
         print(f"== {name} done in {time.perf_counter() - started:.0f} s", flush=True)
-        if args.next and name != "write":
+        if args.next and name not in ("slayer", "deploy"):  # timing, write follow at once
             return 0
     print(f"everything written: {args.out}, {args.compare_out}")
     return 0
