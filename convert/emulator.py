@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from pumice.convert.intervals import Binned
 from pumice.convert.ir import Graph, RunResult
 from pumice.convert.ir.checks import check_input, check_non_spiking, check_runnable
-from pumice.convert.ir.windows import layer_windows, pad_for_lag
+from pumice.convert.ir.windows import run_input
 from pumice.convert.semantics import ON_EVENTS, SEMANTICS
 from pumice.convert.tensor_ops import delay_one_step
 from pumice.errors import ModelError
@@ -115,8 +115,8 @@ def emulate(
 
 
 def emulate_window(graph: Graph, spikes: np.ndarray, **options) -> RunResult:
-    """Emulate T-step input ``spikes`` over the window the model was trained on: padded
-    for Lava's synaptic lag, each layer counted over its T steps
-    (:mod:`pumice.convert.ir.windows`). ``options`` are :func:`emulate`'s."""
-    windows = layer_windows(graph, spikes.shape[-1])
-    return emulate(graph, pad_for_lag(spikes), windows=windows, **options)
+    """Emulate T-step input ``spikes`` in the model's own time convention: padded by its
+    lag and each layer counted over its T-step window (:mod:`pumice.convert.ir.windows`).
+    ``options`` are :func:`emulate`'s."""
+    padded, windows = run_input(graph, spikes)
+    return emulate(graph, padded, windows=windows, **options)

@@ -2,7 +2,8 @@
 
 The folder holds the fixed-point graph (``model.pumice``), the exports the caller asks
 for (a lava-dl ``model.net``, say, where netx can express the layers), the input spikes
-of a few samples (``inputs.npz``, already padded for Lava's synaptic lag), a
+of a few samples (``inputs.npz``, T steps padded by the model's lag,
+:mod:`pumice.convert.ir.windows`), a
 ``manifest.json`` and ``run.py``, which builds the Lava process graph and runs it with
 ``Loihi2HwCfg`` (or ``Loihi2SimCfg`` with ``--target lava-sim``).
 """
@@ -18,7 +19,7 @@ import numpy as np
 
 from pumice.atomic import atomic_open, atomic_write_text
 from pumice.convert.ir import Graph, save_graph
-from pumice.convert.ir.windows import pad_for_lag
+from pumice.convert.ir.windows import model_lag, pad_for_lag
 from pumice.errors import ModelError
 
 #: Targets a bundle can be made for.
@@ -56,7 +57,7 @@ def write_bundle(
         except ModelError as problem:
             unavailable[file_name] = str(problem)
     with atomic_open(out / "inputs.npz", "wb") as handle:
-        np.savez_compressed(handle, spikes=pad_for_lag(spikes), labels=labels)
+        np.savez_compressed(handle, spikes=pad_for_lag(spikes, model_lag(graph)), labels=labels)
     for name, document in (extra or {}).items():
         atomic_write_text(out / name, json.dumps(document, indent=2) + "\n")
     manifest = {

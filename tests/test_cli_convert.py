@@ -60,7 +60,9 @@ def test_bits_out_of_range_is_a_one_line_error(tmp_path, capsys):
     for bits in ("0", "9"):
         code = main(["convert", str(tmp_path / "m.pumice"), "--out", "x", "--bits", bits])
         assert code == 2
-        assert "weight bits must be 1 to 8" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert f"argument --bits: must be an integer from 1 to 8, got {bits}" in err
+        assert err.count("\n") == 1
 
 
 def test_design_rule_violation_stops_before_writing(tmp_path, capsys):

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from pumice.convert.ir import Conv2d, CubaLI, CubaLIF, Dense, Flatten, ISIConv2d, ISIDense
+from pumice.convert.ir.windows import LAG, LAG_KEY
 from pumice.errors import ConfigError
 from pumice.train.checkpoint import load_network
 from pumice.train.config import (
@@ -67,7 +68,7 @@ def test_layers_names_and_export_kinds():
     assert conv.stride == (2, 2) and conv.padding == (1, 1)
     assert graph.nodes["dense1"].current_decay == 1.0
     assert graph.nodes["dense1"].voltage_decay == pytest.approx(0.1)
-    assert graph.output == "dense2" and graph.metadata == {"steps": 10}
+    assert graph.output == "dense2" and graph.metadata == {"steps": 10, LAG_KEY: LAG}
     plain = _net(CONV_NET, "snn").export_ir()
     assert [type(n) for n in plain.nodes.values()][1:] == [
         Conv2d,

@@ -1,15 +1,19 @@
-"""IR files: exact round trip, and a one-line ModelError for every kind of broken file."""
+"""IR files: exact round trip, a SHA-256 seal, and a one-line ModelError for every kind of
+broken file (more in test_model_validation.py and test_model_file_fuzz.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import zipfile
 
 import numpy as np
 import pytest
 from graph_factory import random_graph
+from model_file_factory import write_pumice
 
 from pumice.convert.ir import CubaLIF, Dense, Graph, Input, load_graph, save_graph
+from pumice.convert.ir.container import TRAILER_PREFIX, TRAILER_SIZE
+from pumice.convert.ir.serialize import FILE_VERSION
 from pumice.errors import ModelError
 
 
@@ -55,11 +59,33 @@ def test_truncated_file_is_a_model_error(tmp_path):
         load_graph(path)
 
 
+def test_file_is_sealed_by_a_sha256_of_its_bytes_and_reads_as_npz(tmp_path):
+    graph = _float_graph(np.arange(6.0).reshape(2, 3))
+    data = save_graph(graph, tmp_path / "a.pumice").read_bytes()
+    trailer = data[-TRAILER_SIZE:]
+    assert trailer == TRAILER_PREFIX + hashlib.sha256(data[:-TRAILER_SIZE]).hexdigest().encode()
+    assert save_graph(graph, tmp_path / "b.pumice").read_bytes() == data  # deterministic
+    with np.load(tmp_path / "a.pumice") as npz:  # still an ordinary .npz
+        weight = graph.nodes["dense1_synapse"].weight
+        np.testing.assert_array_equal(npz["dense1_synapse/weight"], weight)
+        assert json.loads(bytes(npz["__graph__"]))["version"] == FILE_VERSION == 2
+
+
+@pytest.mark.parametrize("index", [0, 40, -TRAILER_SIZE - 1, -TRAILER_SIZE, -1])
+def test_any_changed_byte_is_refused_by_the_checksum(tmp_path, index):
+    path = save_graph(_float_graph(np.ones((2, 3))), tmp_path / "m.pumice")
+    data = bytearray(path.read_bytes())
+    data[index] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="damaged"):
+        load_graph(path)
+
+
 def test_nan_weights_are_refused(tmp_path):
     weight = np.ones((2, 3))
     weight[1, 2] = np.nan
-    path = save_graph(_float_graph(weight), tmp_path / "nan.pumice")
-    with pytest.raises(ModelError, match="node 'dense1_synapse' weight holds NaN"):
+    path = write_pumice(tmp_path / "nan.pumice", _float_graph(weight))
+    with pytest.raises(ModelError, match="layer 'dense1_synapse' .* weight holding NaN"):
         load_graph(path)
 
 
@@ -71,27 +97,13 @@ def test_foreign_npz_and_missing_file(tmp_path):
         load_graph(tmp_path / "absent.pumice")
 
 
-def _rewrite_header(path, change):
-    with zipfile.ZipFile(path) as archive:
-        entries = {name: archive.read(name) for name in archive.namelist()}
-    header_file = "__graph__.npy"
-    with np.load(path) as data:
-        header = json.loads(bytes(data["__graph__"]).decode())
-    change(header)
-    arrays = {n[:-4]: np.load(path)[n[:-4]] for n in entries if n != header_file}
-    arrays["__graph__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
-
-
 def test_unknown_version_and_kind(tmp_path):
-    path = save_graph(_float_graph(np.ones((2, 3))), tmp_path / "m.pumice")
-    _rewrite_header(path, lambda h: h.update(version=99))
-    with pytest.raises(ModelError, match="IR version 99"):
+    graph = _float_graph(np.ones((2, 3)))
+    path = write_pumice(tmp_path / "m.pumice", graph, lambda h: h.update(version=99))
+    with pytest.raises(ModelError, match="file version 99"):
         load_graph(path)
-    path = save_graph(_float_graph(np.ones((2, 3))), tmp_path / "k.pumice")
-    _rewrite_header(path, lambda h: h["nodes"][1].update(kind="Teleporter"))
-    with pytest.raises(ModelError, match="unknown node kind 'Teleporter'"):
+    path = write_pumice(tmp_path / "k.pumice", graph, lambda h: h["nodes"][1].update(kind="Tel"))
+    with pytest.raises(ModelError, match="unknown kind 'Tel'"):
         load_graph(path)
 
 

@@ -41,8 +41,12 @@ def slayer_net_file(blocks: list, in_shape: tuple[int, ...], path: Path) -> Path
     return path
 
 
-def run_netx(path: Path, spikes: np.ndarray) -> list[dict[str, np.ndarray]]:
+def run_netx(
+    path: Path, spikes: np.ndarray, input_shape: tuple[int, ...] | None = None
+) -> list[dict[str, np.ndarray]]:
     """Spikes, ``u`` and ``v`` (IR layout, (*shape, T)) of every layer of netx's own network.
+
+    ``input_shape`` (C, H, W) is netx's own argument for a file without an input layer.
 
     ``spikes`` (*input shape, T) go to the first block's input: a synapse's ``s_in``
     through ``Network.inp``, or the input neuron's ``a_in`` when the file has an input
@@ -56,8 +60,12 @@ def run_netx(path: Path, spikes: np.ndarray) -> list[dict[str, np.ndarray]]:
     from lava.proc.monitor.process import Monitor
 
     steps = spikes.shape[-1]
-    net = netx.hdf5.Network(net_config=str(path))
-    source = Source(data=swap_layout(spikes).astype(np.int32))
+    shape = None if input_shape is None else tuple(input_shape)[::-1]  # netx's (W, H, C)
+    net = netx.hdf5.Network(net_config=str(path), input_shape=shape)
+    data = swap_layout(spikes)
+    if tuple(net.inp.shape) != data.shape[:-1]:  # a flatten first: netx's is (C, H, W), C order
+        data = spikes.reshape(-1, steps)
+    source = Source(data=data.astype(np.int32))
     if isinstance(net.in_layer, netx.blocks.process.Input):
         source.s_out.connect(net.in_layer.neuron.a_in)
     else:

@@ -45,12 +45,18 @@ IMPORT_ERRORS = {
         _chain(("fc", nir.Linear(weight=WEIGHT)), ("wait", nir.Delay(delay=ONES)), ("lif", _lif())),
         "'wait' is a Delay; pumice imports chains of",
     ),
-    "recurrent edge": (
+    "loop through two nodes": (
         _graph(
-            {"fc": nir.Linear(weight=WEIGHT), "lif": _lif(), "rec": nir.Linear(weight=WEIGHT)},
-            [("input", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "output")],
+            {
+                "fc": nir.Linear(weight=WEIGHT),
+                "lif": _lif(),
+                "rec": nir.Linear(weight=WEIGHT),
+                "gain": nir.Scale(scale=ONES),
+            },
+            [("input", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "gain"), ("gain", "lif")]
+            + [("lif", "output")],
         ),
-        "'lif' has 2 inputs .* recurrent edge",
+        "'lif' has 2 inputs .* other than a layer's own Linear/Affine loop",
     ),
     "branch": (
         _graph(
@@ -59,39 +65,63 @@ IMPORT_ERRORS = {
         ),
         "'input' feeds 2 nodes",
     ),
-    "subgraph": (
-        _chain(("fc", nir.Linear(weight=WEIGHT)), ("rsynaptic", _chain(("lif", _lif())))),
-        "'rsynaptic' is a NIRGraph",
-    ),
-    "readout without spikes": (
+    "subgraph without an Input": (
         _chain(
-            ("fc", nir.Linear(weight=WEIGHT)), ("li", nir.LI(tau=ONES, r=ONES, v_leak=0 * ONES))
+            ("fc", nir.Linear(weight=WEIGHT)),
+            ("sub", nir.NIRGraph(nodes={"lif": _lif()}, edges=[], type_check=False)),
         ),
-        "'li' is a LI",
+        "subgraph 'sub' has 0 Input nodes",
+    ),
+    "readout that feeds on": (
+        _chain(
+            ("fc", nir.Linear(weight=WEIGHT)),
+            ("li", nir.LI(tau=1e-2 * ONES, r=ONES, v_leak=0 * ONES)),
+            ("fc2", nir.Linear(weight=WEIGHT)),
+            ("lif", _lif()),
+        ),
+        "'li' is a non-spiking neuron and feeds 'fc2'",
     ),
     "bias into synaptic current": (
         _chain(("fc", nir.Affine(weight=WEIGHT, bias=ONES)), ("lif", _lif())),
-        "'fc' has a bias that neuron 'lif' would accumulate",
+        "'fc' adds a bias that neuron 'lif' would accumulate",
     ),
     "time constant below dt": (
-        _chain(("fc", nir.Linear(weight=WEIGHT)), ("lif", _lif(tau_syn=2e-4))),
-        "'lif' has tau_syn 0.0002 s; .*pass the dt",
+        _chain(("fc", nir.Linear(weight=WEIGHT)), ("lif", _lif(tau_syn=2e-4, r=2.0))),
+        "'lif' has tau_syn 0.0002, a decay per step outside .*snnTorch writes dt = 1e-4",
     ),
     "nonzero reset": (
         _chain(("fc", nir.Linear(weight=WEIGHT)), ("lif", _lif(v_reset=-0.5))),
         "'lif' resets v to a nonzero v_reset",
     ),
-    "thresholds differ": (
-        _chain(
-            ("fc", nir.Linear(weight=WEIGHT)),
-            ("lif", nir.LIF(tau=ONES, r=ONES, v_leak=0 * ONES, v_threshold=np.arange(1.0, 4.0))),
+    "gain varying in a conv channel": (
+        nir.NIRGraph(
+            nodes={
+                "input": nir.Input(input_type=np.array([1, 3, 3])),
+                "conv": nir.Conv2d(
+                    input_shape=(3, 3),
+                    weight=np.ones((1, 1, 1, 1)),
+                    stride=1,
+                    padding=0,
+                    dilation=1,
+                    groups=1,
+                    bias=np.zeros(1),
+                ),
+                "lif": nir.LIF(
+                    tau=1e-2 * np.ones((1, 3, 3)),
+                    r=np.arange(1.0, 10.0).reshape(1, 3, 3),
+                    v_leak=np.zeros((1, 3, 3)),
+                    v_threshold=np.ones((1, 3, 3)),
+                ),
+                "output": nir.Output(output_type=np.array([1, 3, 3])),
+            },
+            edges=[("input", "conv"), ("conv", "lif"), ("lif", "output")],
+            type_check=False,
         ),
-        "'lif' has v_threshold values that differ",
+        "'lif' scales its input .* differently within a channel of 'conv'",
     ),
-    "gain without a synapse": (_chain(("lif", _lif())), "'lif' scales its input by 0.02"),
     "output after a synapse": (
         _chain(("lif", _lif(w_in=5.0, r=10.0)), ("fc", nir.Linear(weight=WEIGHT))),
-        "Output 'output' follows 'fc'; pumice graphs end with a spiking neuron",
+        "Output 'output' follows 'fc'; pumice graphs end with a neuron layer",
     ),
 }
 
@@ -99,7 +129,18 @@ IMPORT_ERRORS = {
 @pytest.mark.parametrize("case", list(IMPORT_ERRORS))
 def test_import_refuses_with_one_line(case):
     graph, match = IMPORT_ERRORS[case]
-    _raises_one_line(match, import_nir, graph)
+    _raises_one_line(match, import_nir, graph, dt=1e-3)
+
+
+def test_import_without_dt_or_known_exporter_asks_for_dt():
+    graph = _chain(("fc", nir.Linear(weight=WEIGHT)), ("lif", _lif()))
+    _raises_one_line("does not say its time step .* pass dt", import_nir, graph)
+
+
+def test_import_of_an_unknown_exporter_name_lists_the_known_ones():
+    graph = _chain(("fc", nir.Linear(weight=WEIGHT)), ("lif", _lif()))
+    message = _raises_one_line("unknown NIR exporter 'lava'", import_nir, graph, exporter="lava")
+    assert "auto, nir, snntorch, norse, sinabs" in message
 
 
 def test_import_refuses_files_that_are_not_nir(tmp_path):
@@ -145,8 +186,8 @@ def _float_graph(current_decay: float, voltage_decay: float, bias: float) -> Gra
 @pytest.mark.parametrize(
     ("decays", "bias", "match"),
     [
-        ((0.5, 0.0), 0.0, "'lif' has current_decay 0.5 and voltage_decay 0; NIR export needs"),
-        ((0.0, 0.1), 0.0, "'lif' has current_decay 0 and voltage_decay 0.1; NIR export needs"),
+        ((0.5, 0.0), 0.0, "'lif' has current decays in .0.5, 0.5. and voltage decays in .0, 0."),
+        ((0.0, 0.1), 0.0, "'lif' has current decays in .0, 0. and voltage decays in .0.1, 0.1."),
         ((1.0, 0.0), 0.2, "'lif' has no voltage leak but a bias"),
     ],
 )

@@ -94,6 +94,16 @@ def test_missing_file_is_refused(tmp_path):
     assert "does not exist" in _import_error(tmp_path / "absent.onnx")
 
 
+def _body(model: onnx.ModelProto) -> onnx.GraphProto:
+    """The Scan body pumice writes, which holds one ONNX node per IR node."""
+    (scan,) = [node for node in model.graph.node if node.op_type == "Scan"]
+    return helper.get_attribute_value(scan.attribute[0])
+
+
+def _node(model: onnx.ModelProto, name: str) -> onnx.NodeProto:
+    return next(node for node in _body(model).node if node.name == name)
+
+
 def _rewrite(path, change) -> None:
     model = onnx.load(path)
     change(model)
@@ -101,11 +111,11 @@ def _rewrite(path, change) -> None:
 
 
 def _dangling_input(model: onnx.ModelProto) -> None:
-    model.graph.node[0].input[0] = "nowhere"
+    _node(model, "fc").input[0] = "nowhere"
 
 
 def _weight_type(model: onnx.ModelProto) -> None:
-    weight = model.graph.initializer[0]
+    weight = next(t for t in model.graph.initializer if t.name == "fc.weight")
     weight.CopyFrom(numpy_helper.from_array(np.ones((2, 3), np.float32), weight.name))
 
 
@@ -157,24 +167,44 @@ def test_neuron_that_does_not_fit_its_input_is_refused(tmp_path):
     path = export_onnx(_graph(), tmp_path / "m.onnx")
 
     def wrong_shape(model):
-        lif = next(n for n in model.graph.node if n.name == "lif")
-        next(a for a in lif.attribute if a.name == "shape").ints[:] = [3]
+        next(a for a in _node(model, "lif").attribute if a.name == "shape").ints[:] = [3]
 
     _rewrite(path, wrong_shape)
     assert "node 'lif' (CubaLIF) does not fit its input of shape (2,)" in _import_error(path)
 
 
-def test_graph_onnx_cannot_type_is_refused_and_nothing_is_written(tmp_path):
+def test_synapses_of_two_float_types_meet_through_a_marked_cast(tmp_path):
     rng = np.random.default_rng(0)
     graph = Graph.chain(
         [
             ("input", Input((3,))),
             ("fc1", Dense(rng.normal(size=(4, 3)))),
+            ("lif1", CubaLIF((4,), 1.0, 0.25, 0.03, np.zeros(1))),
             ("fc2", Dense(rng.normal(size=(2, 4)).astype(np.float32))),
-            ("lif", CubaLIF((2,), 1.0, 0.25, 0.03, np.zeros(1))),
+            ("lif2", CubaLIF((2,), 1.0, 0.25, 0.03, np.zeros(1))),
         ]
     )
-    with pytest.raises(ModelError, match="cannot be written as valid ONNX") as info:
+    model = onnx.load(export_onnx(graph, tmp_path / "m.onnx"))
+    cast = _node(model, "fc2.cast")
+    assert [(e.key, e.value) for e in cast.metadata_props] == [("pumice.role", "cast")]
+
+    back = import_onnx(tmp_path / "m.onnx")
+
+    assert list(back.nodes) == list(graph.nodes)
+    assert back.nodes["fc2"].weight.dtype == np.float32
+
+
+def test_graph_onnx_cannot_hold_is_refused_and_nothing_is_written(tmp_path):
+    from pumice.convert.ir import FixedConv2d, FixedCubaLIF
+
+    graph = Graph.chain(
+        [
+            ("input", Input((1, 3, 3))),
+            ("conv", FixedConv2d(np.full((1, 1, 3, 3), 1 << 21, dtype=np.int64))),
+            ("lif", FixedCubaLIF((1, 1, 1), du=0, dv=0, vth=10, bias_mant=np.zeros(1))),
+        ]
+    )
+    with pytest.raises(ModelError, match="'conv' sums up to 18874368 per output") as info:
         export_onnx(graph, tmp_path / "m.onnx")
     assert "\n" not in str(info.value)
     assert list(tmp_path.iterdir()) == []
@@ -191,24 +221,27 @@ def _pool_graph() -> Graph:
 
 
 def _uneven_kernel(model: onnx.ModelProto) -> None:
-    kernel = numpy_helper.to_array(model.graph.initializer[0]).copy()
+    tensor = next(t for t in model.graph.initializer if t.name == "pool.weight")
+    kernel = numpy_helper.to_array(tensor).copy()
     kernel[1, 0, 1, 1] = 0.75
-    model.graph.initializer[0].CopyFrom(numpy_helper.from_array(kernel, "pool.weight"))
+    tensor.CopyFrom(numpy_helper.from_array(kernel, "pool.weight"))
 
 
-def _one_sided_pads(model: onnx.ModelProto) -> None:
-    next(a for a in model.graph.node[0].attribute if a.name == "pads").ints[:] = [1, 1, 0, 0]
-
-
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [
-        (_uneven_kernel, "is marked SumPool2d but is no constant depthwise Conv"),
-        (_one_sided_pads, "has pads [1, 1, 0, 0]; pumice pads both sides alike"),
-    ],
-)
-def test_conv_pumice_cannot_express_is_refused(tmp_path, change, problem):
+def test_sum_pool_whose_kernel_varies_is_refused(tmp_path):
     path = export_onnx(_pool_graph(), tmp_path / "m.onnx")
     assert isinstance(import_onnx(path).nodes["pool"], SumPool2d)
-    _rewrite(path, change)
-    assert f"node 'pool' (Conv) {problem}" in _import_error(path)
+    _rewrite(path, _uneven_kernel)
+    message = _import_error(path)
+    assert "node 'pool' (Conv) is marked SumPool2d but is no constant depthwise Conv" in message
+
+
+def test_conv_padded_on_one_side_is_refused(tmp_path):
+    model = _model(
+        [helper.make_node("Conv", ["x", "w"], ["conv"], name="conv", pads=[1, 1, 0, 0])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])],
+        [helper.make_tensor_value_info("conv", TensorProto.FLOAT, ["N", 1, 3, 3])],
+        [numpy_helper.from_array(np.ones((1, 1, 3, 3), np.float32), "w")],
+    )
+    onnx.save(model, tmp_path / "m.onnx")
+    message = _import_error(tmp_path / "m.onnx")
+    assert "node 'conv' (Conv) has pads [1, 1, 0, 0]; pumice pads both sides alike" in message

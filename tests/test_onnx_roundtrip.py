@@ -126,10 +126,16 @@ def test_quantized_graph_emulates_the_same_after_round_trip(tmp_path):
     assert expected["dense1"].sum() > 0
 
 
+def _body(model: onnx.ModelProto) -> onnx.GraphProto:
+    (scan,) = [node for node in model.graph.node if node.op_type == "Scan"]
+    return helper.get_attribute_value(scan.attribute[0])
+
+
 def test_float_synapses_are_standard_ops_a_reference_runtime_computes(tmp_path):
     graph = _float_graph(5)
     model = onnx.load(export_onnx(graph, tmp_path / "float.onnx"))
-    ops = {node.name: (node.domain, node.op_type) for node in model.graph.node}
+    body = _body(model)
+    ops = {node.name: (node.domain, node.op_type) for node in body.node}
     assert ops == {
         "conv1_synapse": ("", "Conv"),
         "conv1": ("ai.pumice", "CubaLIF"),
@@ -142,7 +148,7 @@ def test_float_synapses_are_standard_ops_a_reference_runtime_computes(tmp_path):
     weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
     shapes = graph.shapes()
     rng = np.random.default_rng(6)
-    for onnx_node in model.graph.node:
+    for onnx_node in body.node:
         node = graph.nodes[onnx_node.name]
         if onnx_node.domain or isinstance(node, Flatten):
             continue
@@ -159,8 +165,10 @@ def test_model_records_ir_version_metadata_and_opsets(tmp_path):
     props = {entry.key: entry.value for entry in model.metadata_props}
     assert props["pumice.ir_version"] == str(IR_VERSION)
     assert json.loads(props["pumice.metadata"]) == graph.metadata
-    assert {o.domain: o.version for o in model.opset_import} == {"": 21, "ai.pumice": 1}
-    pool = next(n for n in model.graph.node if n.name == "pool1_synapse")
+    assert {o.domain: o.version for o in model.opset_import} == {"": 21, "ai.pumice": 2}
+    assert props["pumice.output"] == graph.output
+    assert {f.name for f in model.functions} == {"CubaLIF"}
+    pool = next(n for n in _body(model).node if n.name == "pool1_synapse")
     assert [(e.key, e.value) for e in pool.metadata_props] == [("pumice.kind", "SumPool2d")]
 
 
@@ -193,8 +201,9 @@ def test_fixed_tensors_are_integers_with_quantisation_annotations(tmp_path):
         },
         "lif.bias_mant": {"finn_datatype": "INT5", "pumice.bias_exp": "6"},
     }
-    lif = next(n for n in model.graph.node if n.name == "lif")
-    assert sorted(a.name for a in lif.attribute) == ["du", "dv", "shape", "vth"]
+    lif = next(n for n in _body(model).node if n.name == "lif")
+    assert sorted(a.name for a in lif.attribute) == ["bias_exp", "du", "dv", "shape", "vth"]
+    assert list(lif.input) == ["fc.held", "lif.u", "lif.v", "lif.bias_mant"]
 
 
 def test_plain_onnx_model_from_another_tool_is_imported(tmp_path):

@@ -11,7 +11,13 @@ import pytest
 
 from pumice.cli import main
 from pumice.convert.emulator import emulate
-from pumice.convert.interchange import export_netx, export_nir, export_onnx
+from pumice.convert.interchange import (
+    export_netx,
+    export_nir,
+    export_onnx,
+    import_nir,
+    import_onnx,
+)
 from pumice.convert.ir import (
     CubaLIF,
     Dense,
@@ -198,18 +204,44 @@ def test_convert_command_needs_and_does_the_shift_leak(tmp_path, capsys):
     assert "hidden current 1->1, voltage [0..0.9998]->[0..1]" in steps["shift_leak"]["changes"]
 
 
-@pytest.mark.parametrize("export", [export_netx, export_onnx, export_nir])
-def test_interchange_formats_refuse_recurrence_and_per_neuron_decays(tmp_path, export):
-    rng = np.random.default_rng(7)
-    with pytest.raises(ModelError, match="layer 'hidden' is recurrent"):
-        export(bpsr_model(rng), tmp_path / "m")
-    heterogeneous = Graph.chain(
+def _heterogeneous() -> Graph:
+    return Graph.chain(
         [
             ("input", Input((4,))),
             ("syn", Dense(np.ones((3, 4)))),
             ("lif", CubaLIF((3,), 1.0, 1.0, np.array([0.1, 0.2, 0.3]), np.zeros(3))),
         ]
     )
+
+
+def test_netx_refuses_recurrence_and_per_neuron_decays(tmp_path):
+    rng = np.random.default_rng(7)
+    with pytest.raises(ModelError, match="layer 'hidden' is recurrent"):
+        export_netx(bpsr_model(rng), tmp_path / "m")
     with pytest.raises(ModelError, match="layer 'lif' has a voltage_decay per neuron"):
-        export(heterogeneous, tmp_path / "m")
+        export_netx(_heterogeneous(), tmp_path / "m")
     assert not (tmp_path / "m").exists()
+
+
+def test_nir_refuses_integrators_mixed_with_leaky_neurons(tmp_path):
+    """NIR's LIF has no integrator per neuron (voltage decay 0 beside leaky neurons)."""
+    with pytest.raises(ModelError, match="'hidden' has current decays .* voltage decays in .0,"):
+        export_nir(bpsr_model(np.random.default_rng(7)), tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    ("export", "read", "model"),
+    [
+        (export_onnx, import_onnx, lambda: bpsr_model(np.random.default_rng(7))),
+        (export_onnx, import_onnx, _heterogeneous),
+        (export_nir, import_nir, _heterogeneous),
+    ],
+)
+def test_onnx_and_nir_hold_recurrence_and_per_neuron_decays(tmp_path, export, read, model):
+    graph = model()
+    back = read(export(graph, tmp_path / "m"))
+    x = np.random.default_rng(8).random((3, *graph.nodes[graph.input].shape, 10)) < 0.5
+    a, b = emulate(graph, x.astype(np.uint8)), emulate(back, x.astype(np.uint8))
+    for name in a.counts:
+        np.testing.assert_array_equal(a.counts[name], b.counts[name], err_msg=name)

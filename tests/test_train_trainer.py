@@ -28,7 +28,7 @@ TINY = TrainConfig(
     network=NetworkConfig((DenseLayer(32), DenseLayer(10))),
     train=OptimConfig(epochs=2, batch_size=32, lr=0.01, true_rate=0.5, false_rate=0.05),
 )
-RUN_FILES = {"config.toml", "metrics.jsonl", "checkpoint.pt", "result.json"}
+RUN_FILES = {"run_config.toml", "metrics.jsonl", "checkpoint.pt", "result.json"}
 METRIC_KEYS = {
     "epoch",
     "train_loss",
@@ -73,7 +73,7 @@ def test_run_writes_metrics_result_and_learns(two_epochs):
     assert result["test_accuracy"] == two_epochs.test_accuracy
     assert result["spikes_per_neuron"] == two_epochs.test_spikes_per_neuron
     assert result["epochs"] == 2
-    assert load_config(out / "config.toml") == TINY
+    assert load_config(out / "run_config.toml") == TINY
 
 
 def test_evaluate_is_deterministic_and_matches_the_metrics(two_epochs):

@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from model_file_factory import write_pumice
 from ttfs_factory import fixed_ttfs_graph, float_ttfs_graph, graded_frames
 
 from pumice.cli import main
@@ -20,7 +21,6 @@ from pumice.convert.ir import (
     GradedInput,
     Graph,
     TTFSNeuron,
-    save_graph,
 )
 from pumice.convert.passes import PASSES
 from pumice.convert.ttfs_schedule import Schedule, kernel_tables
@@ -109,12 +109,13 @@ def test_an_overflowing_kernel_table_breaks_one_rule(change, rule, fragment, tmp
     drc = check_graph(broken, load_profile("loihi2"))
     assert [v.rule for v in drc.violations] == [rule]
     assert fragment in drc.violations[0].message
-    save_graph(broken, tmp_path / "broken.pumice")
+    write_pumice(tmp_path / "broken.pumice", broken)  # a sealed file, unvalidated
     out = tmp_path / "out.pumice"
     code = main(["-q", "convert", str(tmp_path / "broken.pumice"), "--out", str(out),
                  "--profile", "loihi2"])  # fmt: skip
     error = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(error) == 1 and error[0].startswith("pumice: error:")
+    assert ("ttfs_potential" if change == "weight_exp" else f"has {change} =") in error[0]
     assert not out.exists()
 
 

@@ -14,6 +14,7 @@ import torch
 from pumice.cli import main
 from pumice.convert.emulator import emulate_window
 from pumice.convert.ir import load_graph
+from pumice.convert.ir.windows import LAG_KEY
 from pumice.convert.passes import PASSES
 from pumice.model_inputs import load_inputs
 from pumice.pipeline import train_model
@@ -66,6 +67,7 @@ def test_the_surrogate_fires_the_float_snn_spikes_and_fixed_point_stays_close(tr
     Fixed point: at least 95 % of the predictions and within 3 points of accuracy."""
     run, result = trained
     graph = load_graph(run / "model.pumice")
+    assert graph.metadata[LAG_KEY] == 0  # the schedule holds Lava's synapse delays itself
     spikes, labels = load_inputs(graph)
     model = result.model.double().eval()
     with torch.no_grad():

@@ -11,6 +11,7 @@ from lava.lib.dl.slayer.utils import quantize
 
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
 from pumice.convert.ir.fixed_point import DECAY_ONE
+from pumice.convert.ir.windows import trained_metadata
 from pumice.errors import ModelError
 from pumice.train.ir_arrays import ir_array
 
@@ -116,4 +117,4 @@ def export_network(network: torch.nn.Module, metadata: dict | None = None) -> Gr
             named.append((layer, nodes[0][1]))
         else:
             named += [(f"{layer}_synapse", nodes[0][1]), (layer, nodes[1][1])]
-    return Graph.chain(named, metadata)
+    return Graph.chain(named, trained_metadata(metadata))

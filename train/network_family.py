@@ -59,5 +59,10 @@ class NetworkFamily(Protocol):
         ...
 
     def export_ir(self, metadata: dict | None = None) -> Graph:
-        """The trained network as a float IR graph."""
+        """The trained network as a float IR graph.
+
+        Its metadata records how its forward pass lines up with Lava's steps
+        (:func:`pumice.convert.ir.windows.trained_metadata` for a pass that counts each
+        layer before its one-step axon delay, as SLAYER's neurons are read).
+        """
         ...

@@ -2,20 +2,24 @@
 
 A run directory holds::
 
-    config.toml       the config the run was started with
+    run_config.toml   the config the run was started with (the user's own config file may
+                      sit beside it, as config.toml or any other name: it is never rewritten)
     metrics.jsonl     one JSON line per completed epoch
     checkpoint.pt     model, optimiser, epoch, RNG states and config (rewritten every epoch)
     result.json       test accuracy and spikes per neuron, written at the end
+    .train.lock       while a trainer runs: its lock (:mod:`pumice.train.run_lock`)
 
-Every file is written atomically. Training is deterministic for a config: shuffling and
-rate encoding of epoch ``e`` draw from a generator seeded with ``([train] seed, e)``,
-and evaluation encodes with a generator seeded with ``[data] seed``.
+Every file is written atomically, and one trainer at a time writes into a run directory.
+Training is deterministic for a config: shuffling and rate encoding of epoch ``e`` draw
+from a generator seeded with ``([train] seed, e)``, and evaluation encodes with a
+generator seeded with ``[data] seed``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +36,13 @@ from pumice.train.checkpoint import CHECKPOINT_NAME, Checkpoint, load_checkpoint
 from pumice.train.config import DataConfig, TrainConfig, config_to_dict, save_config
 from pumice.train.device import select_device
 from pumice.train.families import build_network
+from pumice.train.run_lock import run_lock
 from pumice.train.spike_batches import num_batches, spike_batches
 
 METRICS_NAME = "metrics.jsonl"
 RESULT_NAME = "result.json"
-CONFIG_NAME = "config.toml"
+#: The run's copy of its config; not "config.toml", the name users give their own.
+CONFIG_NAME = "run_config.toml"
 
 #: ``[train]`` keys that may change when a run is resumed.
 _RESUMABLE_CHANGES = {"epochs", "device", "eval_batch_size"}
@@ -137,14 +143,36 @@ def train(
     resume: bool = False,
     progress: bool = True,
     splits: Splits | None = None,
+    config_file: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Train the config's network, writing metrics, checkpoints and results to ``out_dir``.
 
     With ``resume=True`` the run continues after the last epoch in ``out_dir``'s
     checkpoint (``[train] epochs`` may be raised); otherwise ``out_dir`` must not hold a
     checkpoint yet. ``splits`` replaces the config's data set (e.g. a benchmark's subset).
+    ``config_file`` is the file ``config`` was read from: should it be the run's own copy
+    (:data:`CONFIG_NAME`), it is left as it is. Raises
+    :class:`~pumice.train.run_lock.RunBusyError` while another trainer writes into ``out_dir``.
     """
     out_dir = Path(out_dir)
+    with run_lock(out_dir) as lock:
+        if lock.stale_owner is not None and progress:
+            tqdm.write(
+                f"{out_dir}: taking over the lock of process {lock.stale_owner}, now gone",
+                file=sys.stderr,
+            )
+        return _train(config, out_dir, resume, progress, splits, config_file)
+
+
+def _train(
+    config: TrainConfig,
+    out_dir: Path,
+    resume: bool,
+    progress: bool,
+    splits: Splits | None,
+    config_file: str | os.PathLike | None,
+) -> TrainResult:
+    """:func:`train` under the run directory's lock."""
     data = config.data
     if splits is None:
         splits = config_splits(data)
@@ -172,7 +200,8 @@ def train(
                 f"{out_dir} already holds a training run: resume it or choose a new out_dir"
             )
         metrics = []
-    save_config(config, out_dir / CONFIG_NAME)
+    if not _is_file(config_file, out_dir / CONFIG_NAME):
+        save_config(config, out_dir / CONFIG_NAME)
     atomic_write_text(out_dir / METRICS_NAME, "".join(_json_line(r) for r in metrics))
 
     for epoch in range(len(metrics) + 1, config.train.epochs + 1):
@@ -307,6 +336,14 @@ def _config_changes(old: TrainConfig, new: TrainConfig) -> list[str]:
             if before != after:
                 changes.append(f"[{section}] {key}: {before!r} -> {after!r}")
     return changes
+
+
+def _is_file(path: str | os.PathLike | None, other: Path) -> bool:
+    """True when ``path`` is given and names the same existing file as ``other``."""
+    try:
+        return path is not None and os.path.samefile(path, other)
+    except OSError:
+        return False
 
 
 def _rng_state() -> dict[str, Any]:

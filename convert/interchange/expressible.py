@@ -1,7 +1,8 @@
 """Which graphs an interchange format can express, from the kinds' traits.
 
-A kind lists the formats whose exporter writes it (``traits.formats``); netx, ONNX and
-NIR as written here also hold one decay per layer. Exporters call
+A kind lists the formats whose exporter writes it (``traits.formats``); netx also holds
+one decay per layer (NIR's time constants and ONNX's decay attributes are arrays, so they
+hold per-neuron decays). Exporters call
 :func:`refuse_inexpressible` first, so a graph with a kind or a value a format cannot
 hold fails with one line naming the layer instead of losing its recurrent synapses or
 its per-neuron decays.
@@ -13,6 +14,9 @@ import numpy as np
 
 from pumice.convert.ir import NODE_KINDS, Graph, Node
 from pumice.errors import ModelError
+
+#: Formats whose files hold a decay per neuron.
+PER_NEURON_DECAYS = frozenset({"nir", "onnx"})
 
 
 def _refusal(name: str, node: Node, format_name: str) -> str:
@@ -43,7 +47,7 @@ def refuse_inexpressible(graph: Graph, format_name: str) -> None:
         if key not in node.traits.formats:
             raise ModelError(_refusal(name, node, format_name))
         for field in ("current_decay", "voltage_decay"):
-            if np.size(getattr(node, field, 0)) > 1:
+            if key not in PER_NEURON_DECAYS and np.size(getattr(node, field, 0)) > 1:
                 raise ModelError(
                     f"layer '{name}' has a {field} per neuron; {format_name} export "
                     f"writes one decay per layer: keep the model as a pumice file"

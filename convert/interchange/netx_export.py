@@ -7,10 +7,15 @@ are quantised first with :class:`QuantizeToLoihi`. Anything netx would compute
 differently (a dense map that is not ``integer weights @ spikes`` within netx's 8 bits,
 a negative conv exponent, a bias that is not a multiple of ``2**6``, a bias on the
 input neuron) is refused with a :class:`ModelError`.
+
+The graph's metadata (data, T, encoding, lag) and each synapse's own encoding (weight
+exponent and bits, sparseness) ride along as HDF5 attributes that netx ignores, so
+reading the file back gives the same graph, and ``map`` the same synaptic memory.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,27 +25,24 @@ import numpy as np
 from pumice.atomic import atomic_open
 from pumice.convert import lava_arithmetic as la
 from pumice.convert.interchange.expressible import refuse_inexpressible
-from pumice.convert.interchange.netx_format import netx_dense
+from pumice.convert.interchange.netx_format import (
+    METADATA_ATTR,
+    SPARSE_ATTR,
+    WEIGHT_BITS_ATTR,
+    WEIGHT_EXP_ATTR,
+    integer_weights,
+    netx_dense,
+)
 from pumice.convert.ir import FixedConv2d, FixedCubaLIF, FixedDense, Flatten, Graph
 from pumice.convert.ir.fixed_point import NETX_BIAS_EXP
 from pumice.convert.passes.quantize import QuantizeToLoihi
 from pumice.errors import ModelError
 
 
-def _integer_weights(node: FixedDense) -> np.ndarray | None:
-    """``W`` with ``W @ s`` equal to the node's output for all spikes ``s``, if one exists."""
-    weight = la.effective_dense_weights(node.weight, node.num_weight_bits)
-    if node.weight_exp >= 0:
-        return weight << node.weight_exp
-    if np.any(weight % (1 << -node.weight_exp)):
-        return None
-    return weight >> -node.weight_exp
-
-
 def _dense(name: str, node: FixedDense) -> dict:
-    weight = _integer_weights(node)
+    weight = integer_weights(node)
     try:
-        same = weight is not None and np.array_equal(_integer_weights(netx_dense(weight)), weight)
+        same = weight is not None and np.array_equal(integer_weights(netx_dense(weight)), weight)
     except ValueError:
         same = False
     if not same:
@@ -48,7 +50,17 @@ def _dense(name: str, node: FixedDense) -> dict:
             f"node '{name}': its weights are not integers netx maps back unchanged onto "
             f"8-bit mantissas, so netx would compute a different layer"
         )
-    return {"type": "dense", "shape": np.array(weight.shape[:1]), "weight": weight}
+    encoding = {
+        WEIGHT_EXP_ATTR: int(node.weight_exp),
+        WEIGHT_BITS_ATTR: int(node.num_weight_bits),
+        SPARSE_ATTR: bool(node.sparse),
+    }
+    return {
+        "type": "dense",
+        "shape": np.array(weight.shape[:1]),
+        "weight": weight,
+        "attrs": encoding,
+    }
 
 
 def _conv(name: str, node: FixedConv2d, out: tuple[int, ...]) -> dict:
@@ -67,6 +79,7 @@ def _conv(name: str, node: FixedConv2d, out: tuple[int, ...]) -> dict:
         "padding": np.array(node.padding),
         "dilation": np.array(node.dilation),
         "groups": int(node.groups),
+        "attrs": {WEIGHT_EXP_ATTR: int(node.weight_exp)},
     }
 
 
@@ -146,10 +159,12 @@ def export_netx(graph: Graph, path: str | os.PathLike) -> Path:
         raise ModelError(f"netx export needs a fixed or float graph, not a {graph.domain()} one")
     layers = _layers(graph)
     with atomic_open(path, "w+b") as handle, h5py.File(handle, "w") as netx:
+        netx.attrs[METADATA_ATTR] = json.dumps(graph.metadata)
         group = netx.create_group("layer")
         for index, fields in enumerate(layers):
             layer = group.create_group(str(index))
             layer.create_dataset("type", (1,), "S10", [fields.pop("type").encode("ascii")])
+            layer.attrs.update(fields.pop("attrs", {}))
             for key, value in fields.items():
                 layer.create_dataset(key, data=value)
     return Path(path)

@@ -16,18 +16,32 @@ transform). Without a neuron, the ``input`` layer only gives the input shape.
 netx itself refuses ``pool`` layers; pumice reads them as SLAYER's pool synapse, one
 kernel shared by every channel, i.e. a depthwise :class:`FixedConv2d`. Axonal delays,
 graded spikes, complex weights and non-CUBA neurons are refused.
+
+A file pumice wrote also carries the graph's metadata and each synapse's own encoding
+(:mod:`.netx_format`); where that encoding still computes the stored weights exactly it
+is kept, so the weight bits survive a round trip. netx itself always re-encodes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from pumice.convert.interchange.netx_format import LAYER_TYPES, NEURON_TYPES, netx_dense
+from pumice.convert.interchange.netx_format import (
+    LAYER_TYPES,
+    METADATA_ATTR,
+    NEURON_TYPES,
+    SPARSE_ATTR,
+    WEIGHT_BITS_ATTR,
+    WEIGHT_EXP_ATTR,
+    encoded_dense,
+    netx_dense,
+)
 from pumice.convert.ir import FixedConv2d, FixedCubaLIF, Flatten, Graph, Input, Node
 from pumice.convert.ir.fixed_point import NETX_BIAS_EXP
 from pumice.errors import ModelError
@@ -61,6 +75,8 @@ class _Layer:
         value = self.read(key)
         if value.dtype.kind not in "biuf":
             raise self.error(f"'{key}' holds {value.dtype} values, not numbers")
+        if value.dtype.kind == "f" and not np.all(np.abs(value) < 2.0**63):
+            raise self.error(f"'{key}' holds NaN, infinite or out-of-range values")
         return value.astype(np.int64)
 
     def scalar(self, key: str) -> int:
@@ -141,7 +157,10 @@ def _refuse_delay(layer: _Layer) -> None:
 
 def _map_input(layer: _Layer, shape: tuple[int, ...] | None) -> tuple[int, ...]:
     if shape is None:
-        raise layer.error("has an unknown input shape: pass input_shape=(C, H, W)")
+        raise layer.error(
+            "has an unknown input shape (the file has no input layer): give it as "
+            "--input-shape C,H,W (input_shape=(C, H, W) from Python)"
+        )
     if len(shape) != 3:
         raise layer.error(f"needs a (C, H, W) map but follows a layer of shape {shape}")
     return shape
@@ -160,10 +179,36 @@ def _dense(layer: _Layer, shape):
     if shape != (weight.shape[1],):
         raise layer.error(f"has {weight.shape[1]} inputs but follows a layer of shape {shape}")
     try:
-        synapse = netx_dense(weight)
+        synapse = _pumice_dense(layer, weight) or netx_dense(weight)
     except ValueError as exc:
         raise layer.error(str(exc)) from None
     return shape, [("synapse", synapse), ("neuron", _neuron(layer, out, _bias(layer, out)))], out
+
+
+def _pumice_dense(layer: _Layer, weight: np.ndarray):
+    """The encoding pumice wrote beside the weights, where it still computes them exactly
+    (a file edited since, or written by another tool, gets netx's own encoding)."""
+    attrs = layer.group.attrs
+    if WEIGHT_EXP_ATTR not in attrs or WEIGHT_BITS_ATTR not in attrs:
+        return None
+    try:
+        exponent, bits = int(attrs[WEIGHT_EXP_ATTR]), int(attrs[WEIGHT_BITS_ATTR])
+        sparse = bool(attrs.get(SPARSE_ATTR, False))
+    except (TypeError, ValueError):
+        return None
+    return encoded_dense(weight, exponent, bits, sparse)
+
+
+def _pumice_conv_exponent(layer: _Layer, weight: np.ndarray) -> tuple[np.ndarray, int]:
+    """Conv mantissas and exponent as pumice wrote them (netx's conv has no exponent, so
+    the file holds ``mantissa << exponent``); the weights as stored otherwise."""
+    try:
+        exponent = int(layer.group.attrs.get(WEIGHT_EXP_ATTR, 0))
+    except (TypeError, ValueError):
+        return weight, 0
+    if not 0 < exponent < 24 or np.any(weight % (1 << exponent)):
+        return weight, 0
+    return weight >> exponent, exponent
 
 
 def _conv(layer: _Layer, shape):
@@ -174,12 +219,14 @@ def _conv(layer: _Layer, shape):
     groups = layer.scalar("groups")
     if weight.ndim != 4 or groups < 1 or weight.shape[1] * groups != shape[0]:
         raise layer.error(f"has weights of shape {weight.shape} for {shape[0]} input channels")
+    mantissa, exponent = _pumice_conv_exponent(layer, weight)
     synapse = FixedConv2d(
-        weight,
+        mantissa,
         stride=layer.pair("stride"),
         padding=layer.pair("padding"),
         dilation=layer.pair("dilation"),
         groups=groups,
+        weight_exp=exponent,
     )
     out = _check_shape(layer, synapse.output_shape(shape))
     return shape, [("synapse", synapse), ("neuron", _neuron(layer, out, _bias(layer, out)))], out
@@ -283,6 +330,19 @@ def import_netx(path: str | os.PathLike, *, input_shape: tuple[int, ...] | None 
     with _open(path) as handle:
         try:
             named = _read_layers(path, handle, None if input_shape is None else tuple(input_shape))
+            metadata = _metadata(handle)
         except OSError as exc:
             raise ModelError(f"{path}: cannot be read ({_one_line(exc)})") from None
-    return Graph.chain(named, {"source": "lava-dl netx", "file": str(path)})
+    return Graph.chain(named, {**metadata, "source": "lava-dl netx", "file": str(path)})
+
+
+def _metadata(handle: h5py.File) -> dict:
+    """The graph metadata pumice wrote into the file (data, T, lag), or none."""
+    text = handle.attrs.get(METADATA_ATTR)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    try:
+        metadata = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return metadata if isinstance(metadata, dict) else {}

@@ -1,61 +1,90 @@
 """Import a NIR graph (a ``nir.write`` file or a ``nir.NIRGraph``) as a float IR graph.
 
-NIR neurons are ODEs with time constants; IR neurons step in discrete time. With ``dt``
-seconds per step, each NIR equation is integrated by forward Euler, the value on an
-edge being its value during that step, and the voltage step using the step's new
-current, as the IR does (snnTorch's exporter assumes this)::
+NIR neurons are ODEs with time constants; IR neurons step in discrete time. Each
+exporter discretised its own neurons in its own way, so a file is read in the convention
+of the tool that wrote it (:mod:`nir_conventions`: pumice and NIR's own forward Euler,
+snnTorch, Norse 1.1, Sinabs), recognised from its numbers or named by ``exporter``.
+Per step, each NIR neuron then has a current decay ``cd``, a voltage decay ``vd``, an
+input gain ``g`` and a bias ``b``; in the ``nir`` convention, at ``dt`` s per step::
 
-    CubaLIF  I += dt/tau_syn * (w_in*x - I);   v += dt/tau_mem * (v_leak - v + r*I)
-    LIF      v += dt/tau * (v_leak - v + r*x)
-    IF       v += dt * r * x
+    CubaLIF, CubaLI  cd = dt/tau_syn   vd = dt/tau_mem   g = cd * w_in * vd * r   b = vd * v_leak
+    LIF, LI          cd = 1            vd = dt/tau       g = vd * r              b = vd * v_leak
+    IF, I            cd = 1            vd = 0            g = dt * r              b = 0
 
-With ``u = dt/tau_mem * r * I`` this is the IR's :class:`CubaLIF` with
+and the IR neuron (:class:`CubaLIF`, its recurrent form, or the non-spiking readout
+:class:`CubaLI` for LI, CubaLI and I) computes ``u = (1 - cd) u + g x``,
+``v = (1 - vd) v + u + b``, which is NIR's forward Euler with the voltage stepped on the
+step's new current (snnTorch's order). snnTorch writes ``r = tau_mem/dt`` and
+``w_in = tau_syn/dt`` with ``dt = 1e-4``, so ``g = 1`` and the decays are ``1 - alpha``
+and ``1 - beta``. Norse 1.1 writes ``tau = dt/tau_inv`` (norse issue #411), so its decays
+are ``dt**2/tau``, and its current and IF voltage take their input without a factor
+(``g = w_in * vd * r`` and ``g = r``); Sinabs counts steps and decays exactly
+(``vd = 1 - exp(-1/tau)``).
 
-- CubaLIF: ``current_decay = dt/tau_syn``, ``voltage_decay = dt/tau_mem``,
-  ``bias = dt/tau_mem * v_leak``, input gain ``g = dt/tau_syn * w_in * dt/tau_mem * r``;
-- LIF: ``current_decay = 1``, ``voltage_decay = dt/tau``, ``bias = dt/tau * v_leak``,
-  ``g = dt/tau * r``. Exact: with ``current_decay = 1`` the IR's ``u = u*0 + a`` is the
-  step's input itself, so no current is remembered;
-- IF: ``current_decay = 1``, ``voltage_decay = 0``, ``bias = 0``, ``g = dt * r``.
+The gain is folded into the synapse before the neuron (Dense rows, Conv2d output
+channels, the pool's weight). The linear nodes between two neurons (Linear, Affine,
+Conv2d, SumPool2d, AvgPool2d = a SumPool2d of weight ``1/(kh*kw)``, Scale, Flatten)
+become one IR synapse (:mod:`nir_synapses`). A bias (Affine, Conv2d, a recurrent
+Affine) is a constant input: it becomes ``g * bias`` in the neuron's bias where that is
+exact, i.e. the neuron has no current memory (``cd = 1``). Thresholds that differ
+between neurons are folded into gain and bias (``v`` in units of each neuron's
+threshold). Recurrent layers (a LIF or CubaLIF whose spikes feed back through a
+Linear/Affine, nested as a subgraph like snnTorch's ``RLeaky``/``RSynaptic`` or flattened
+as nirtorch writes them) are the IR's recurrent kinds; the feedback arrives one step
+later, as in snnTorch.
 
-The gain is multiplied into the synapse before the neuron (Dense rows, Conv2d output
-channels, the SumPool2d weight); gains within 1e-12 of 1 are round-off of
-``dt/tau * tau/dt`` and leave the weights untouched. An Affine or Conv2d bias ``b`` is a
-constant input: it becomes ``g*b`` in the neuron's bias where that is exact, i.e. the
-neuron has no current memory (LIF, IF, or ``tau_syn == dt``), and is refused otherwise.
+Refused with one-line :class:`ModelError`s: branches, merges and other loops; node types
+other than those above; ``v_reset != 0``; a time constant shorter than one step (the
+message names the exporter and the ``dt`` it implies); a bias into a current that
+remembers it; a non-spiking layer that is not the last; and what a convention cannot
+hold (snnTorch's Synaptic/RLeaky reset, :data:`nir_conventions.SNNTORCH_DISCARDING_RESET`).
 
-Refused with a :class:`ModelError`: anything but one chain ``Input -> ... -> Output``
-(branches, merges, recurrent edges, subgraphs), node types other than Linear, Affine,
-Conv2d, SumPool2d, Flatten, CubaLIF, LIF and IF, ``v_reset != 0``, decays or thresholds
-that differ between the neurons of a node, a time constant shorter than ``dt`` (usually
-a wrong ``dt``), a gain that varies within a conv channel or across a pool.
+Two differences remain: IR float neurons fire on ``v >= threshold``, NIR's on ``v >
+v_threshold`` (only exact equality differs; Lava's fixed point fires on ``>``), and
+every IR synapse delivers one step later (Lava's behaviour), so layer ``k`` of the IR
+runs ``k`` steps behind a tool that has no synaptic delay (snnTorch, Norse, Sinabs).
 
-Two differences remain: IR neurons fire on ``v >= threshold``, NIR's on
-``v > v_threshold`` (they differ only at exact equality), and every IR synapse delivers
-one step later (Lava's behaviour), a latency that NIR graphs do not have.
-
-``dt`` must be the step the file was written for: snnTorch writes with ``dt = 1e-4``
-(``tau = dt/(1 - beta)``, ``r = tau_mem/dt``, ``w_in = tau_syn/dt``, so ``g = 1`` and the
-decays are ``1 - alpha`` and ``1 - beta``); Norse writes ``tau = 1/tau_inv`` for its
-``dt = 1e-3`` with ``r = w_in = 1``, but its own CubaLIF adds the input to the current
-without the ``dt/tau_syn`` factor and steps ``v`` with the previous current, so to run
-as Norse does, multiply a CubaLIF's ``w_in`` by ``tau_syn/dt`` before importing.
+pumice's own files (:func:`~pumice.convert.interchange.export_nir`) carry the step, the
+graph's metadata and each node's exact IR fields in NIR metadata; their NIR parameters
+are read as above, and where the exact fields agree with them to rounding the exact ones
+are kept, so a round trip gives back the same graph.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-from collections.abc import Callable
 
 import nir
 import numpy as np
 
-from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Node, SumPool2d
+from pumice.convert.interchange import nir_conventions as conventions
+from pumice.convert.interchange.nir_conventions import NEURON_TAUS, Convention
+from pumice.convert.interchange.nir_synapses import (
+    LINEAR_READERS,
+    LinearOp,
+    broadcast,
+    plan,
+    read_op,
+    signal_shapes,
+    synapse,
+)
+from pumice.convert.interchange.nir_topology import chain, flat_graph, recurrent_loops
+from pumice.convert.ir import CubaLI, CubaLIF, Flatten, Graph, Input, Node, RecurrentCubaLIF
 from pumice.errors import ModelError
 
-#: Input gains this close to 1 are round-off and are not folded into the weights.
-_UNIT_GAIN_TOLERANCE = 1e-12
+#: ``metadata`` keys of a NIR file written by pumice.
+PRODUCER_KEY, PRODUCER = "producer", "pumice"
+DT_KEY = "dt"
+GRAPH_METADATA_KEY = "pumice.metadata"
+#: Node ``metadata`` keys: the IR kind, its exact float array fields and its scalars.
+KIND_KEY, FIELDS_KEY, SCALARS_KEY = "pumice.kind", "pumice.fields", "pumice.scalars"
+#: How close a node's NIR parameters must come to its exact fields for those to be kept.
+_EXACT_RTOL = 1e-9
+
+SPIKING = (nir.CubaLIF, nir.LIF, nir.IF)
+NON_SPIKING = (nir.CubaLI, nir.LI, nir.I)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -74,319 +103,300 @@ def _read(source: str | os.PathLike | nir.NIRGraph) -> nir.NIRGraph:
     return graph
 
 
-def _chain(graph: nir.NIRGraph) -> list[str]:
-    """Node names from the Input to the Output; anything but one straight chain is refused."""
-    succ: dict[str, list[str]] = {name: [] for name in graph.nodes}
-    pred: dict[str, list[str]] = {name: [] for name in graph.nodes}
-    for src, dst in graph.edges:
-        if src not in graph.nodes or dst not in graph.nodes:
-            raise ModelError(f"NIR edge {src} -> {dst} names a node that does not exist")
-        succ[src].append(dst)
-        pred[dst].append(src)
-    for name in graph.nodes:
-        if len(pred[name]) > 1:
-            raise ModelError(
-                f"NIR node '{name}' has {len(pred[name])} inputs ({', '.join(pred[name])}), a "
-                f"merge or a recurrent edge; pumice imports feed-forward chains"
-            )
-        if len(succ[name]) > 1:
-            raise ModelError(
-                f"NIR node '{name}' feeds {len(succ[name])} nodes ({', '.join(succ[name])}); "
-                f"pumice imports chains without branches"
-            )
-    inputs = [name for name, node in graph.nodes.items() if isinstance(node, nir.Input)]
-    if len(inputs) != 1:
-        raise ModelError(f"NIR graph has {len(inputs)} Input nodes; pumice imports exactly one")
-    order = inputs
-    while succ[order[-1]]:
-        after = succ[order[-1]][0]
-        if after in order:
-            raise ModelError(
-                f"NIR edge {order[-1]} -> {after} closes a loop; pumice imports feed-forward chains"
-            )
-        order = [*order, after]
-    if len(order) != len(graph.nodes):
-        missing = ", ".join(name for name in graph.nodes if name not in order)
-        raise ModelError(f"NIR nodes {missing} are not on the chain from Input '{order[0]}'")
-    if not isinstance(graph.nodes[order[-1]], nir.Output):
-        raise ModelError(f"NIR chain ends at '{order[-1]}', not at an Output node")
-    return order
+@dataclasses.dataclass
+class _Neuron:
+    """A NIR neuron per step: decays, input gain, bias and threshold, per neuron."""
+
+    current_decay: np.ndarray
+    voltage_decay: np.ndarray
+    gain: np.ndarray
+    bias: np.ndarray
+    threshold: np.ndarray | None
 
 
-def _pair(name: str, field: str, value) -> tuple[int, int]:
-    """NIR's int, pair or array for (height, width) as a pair of ints."""
-    flat = np.asarray(value).reshape(-1)
-    if flat.size not in (1, 2) or flat.dtype.kind not in "iuf":
-        raise ModelError(f"NIR node '{name}' has {field} {value!r}; pumice reads one or two ints")
-    return (int(flat[0]), int(flat[-1]))
-
-
-def _fold_dense(name: str, synapse: Dense, gain: np.ndarray) -> Dense:
-    return dataclasses.replace(synapse, weight=synapse.weight * gain[:, None])
-
-
-def _fold_conv(name: str, synapse: Conv2d, gain: np.ndarray) -> Conv2d:
-    per_channel = gain[:, :1, :1]
-    if np.any(gain != per_channel):
-        raise ModelError(
-            f"NIR node '{name}' has an input gain (dt/tau * w_in * r) that varies within a "
-            f"channel; pumice folds it into the conv weights per output channel"
+def _hint(convention: Convention, dt: float) -> str:
+    if convention.name == "nir":
+        return (
+            f"read by NIR's equations at dt = {dt:g} s; snnTorch writes dt = 1e-4, Norse 1.1 "
+            f"writes tau = dt/tau_inv (pass exporter='norse'): pass the dt the file was "
+            f"written for"
         )
-    return dataclasses.replace(synapse, weight=synapse.weight * per_channel[..., None])
+    implied = convention.implied_dt
+    return (
+        f"read as {convention.writer} at dt = {dt:g} s (it implies dt = {implied:g} s): pass "
+        f"the dt the model ran at"
+    )
 
 
-def _fold_pool(name: str, synapse: SumPool2d, gain: np.ndarray) -> SumPool2d:
-    if np.any(gain != gain.flat[0]):
+def _decay(name, node, field, shape, convention: Convention, dt: float) -> np.ndarray:
+    tau = broadcast(name, field, getattr(node, field), shape)
+    with np.errstate(divide="ignore"):
+        decay = convention.decay(dt, tau)
+    bad = ~((tau > 0) & (decay >= 0) & (decay <= 1))
+    if np.any(bad):
+        value = tau[bad].flat[0]
         raise ModelError(
-            f"NIR node '{name}' has an input gain (dt/tau * w_in * r) that varies between "
-            f"neurons; the SumPool2d before it has one weight"
+            f"NIR node '{name}' has {field} {value:g}, a decay per step outside [0, 1] "
+            f"({_hint(convention, dt)})"
         )
-    return dataclasses.replace(synapse, weight=synapse.weight * float(gain.flat[0]))
+    return decay
 
 
-#: Synapse kind -> function(neuron name, synapse, gain in its output shape) -> synapse.
-_FOLDERS: dict[type, Callable] = {Dense: _fold_dense, Conv2d: _fold_conv, SumPool2d: _fold_pool}
+def _neuron(name, node, shape, convention: Convention, dt: float) -> _Neuron:
+    """The per-step quantities of NIR neuron ``node`` with neurons of ``shape``."""
+
+    def param(field: str, default: float = 0.0) -> np.ndarray:
+        value = getattr(node, field, None)
+        return broadcast(name, field, default if value is None else value, shape)
+
+    r = param("r", 1.0)
+    if isinstance(node, nir.CubaLIF | nir.CubaLI):
+        cd = _decay(name, node, "tau_syn", shape, convention, dt)
+        vd = _decay(name, node, "tau_mem", shape, convention, dt)
+        current = param("w_in", 1.0) * (1.0 if convention.current_jump else cd)
+        gain, bias = current * vd * r, vd * param("v_leak")
+    elif isinstance(node, nir.LIF | nir.LI):
+        cd, vd = np.ones(shape), _decay(name, node, "tau", shape, convention, dt)
+        gain, bias = vd * r, vd * param("v_leak")
+    else:
+        cd, vd, bias = np.ones(shape), np.zeros(shape), np.zeros(shape)
+        gain = r if convention.if_per_step else dt * r
+    threshold = None
+    if isinstance(node, SPIKING):
+        threshold = param("v_threshold")
+        if np.any(param("v_reset") != 0):
+            raise ModelError(f"NIR node '{name}' resets v to a nonzero v_reset; pumice resets to 0")
+    return _Neuron(cd, vd, gain, bias, threshold)
+
+
+def _one_value(values: np.ndarray) -> float | np.ndarray:
+    """A float where every neuron has the same value, else the array."""
+    return float(values.flat[0]) if np.all(values == values.flat[0]) else np.array(values)
+
+
+def _exact(node: Node, nir_node: nir.NIRNode | None) -> Node:
+    """``node`` with the exact fields a pumice file stores, where they agree with it."""
+    metadata = (getattr(nir_node, "metadata", None) or {}) if nir_node is not None else {}
+    if metadata.get(KIND_KEY) != type(node).__name__:
+        return node
+    stored = {k: np.asarray(v) for k, v in dict(metadata.get(FIELDS_KEY, {})).items()}
+    scalars = dict(metadata.get(SCALARS_KEY, {}))
+    scalars = {k: np.asarray(v).reshape(-1)[0] for k, v in scalars.items()}
+    exact = {}
+    for field, value in {**stored, **scalars}.items():
+        if not hasattr(node, field):
+            continue
+        if isinstance(value, np.bool_ | bool):
+            exact[field] = bool(value)
+            continue
+        computed = np.asarray(getattr(node, field), dtype=np.float64)
+        try:
+            close = np.allclose(computed, value, rtol=_EXACT_RTOL, atol=1e-12)
+        except ValueError:
+            close = False
+        if close:
+            exact[field] = float(value) if field in scalars else np.array(value)
+    return dataclasses.replace(node, **exact) if exact else node
 
 
 @dataclasses.dataclass
 class _Builder:
-    """The IR chain built so far, with the output shape of every node."""
+    """The IR chain built so far and the linear nodes waiting for their neuron."""
 
+    graph: object  # the FlatGraph being read
+    #: Recurrent neuron -> (name, node) of the Linear/Affine feeding it back.
+    loops: dict[str, tuple[str, nir.NIRNode]]
+    convention: Convention
     dt: float
     named: list[tuple[str, Node]]
-    shapes: list[tuple[int, ...]]
-    #: A synapse's constant output (its bias, in its output shape) waiting for its neuron.
-    bias: tuple[str, np.ndarray] | None = None
+    shape: tuple[int, ...]
+    pending: list[LinearOp] = dataclasses.field(default_factory=list)
+    #: The non-spiking layer built, which must be the last one.
+    readout: str | None = None
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.shapes[-1]
+    def run_shape(self) -> tuple[int, ...]:
+        return signal_shapes(self.pending, self.shape)[-1]
 
-    def add(self, name: str, node: Node) -> None:
-        if self.bias is not None and not isinstance(node, Flatten):
+    def linear(self, name: str, node: nir.NIRNode) -> None:
+        self.pending.append(read_op(name, node, self.run_shape()))
+
+    def _recurrence(self, name: str, size: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """The recurrent weight (n, n) of neuron ``name`` and its Affine bias, if any."""
+        if name not in self.loops:
+            return None, np.zeros(size)
+        loop_name, loop = self.loops[name]
+        weight = np.asarray(loop.weight, dtype=np.float64)
+        if weight.shape != (size, size):
             raise ModelError(
-                f"NIR node '{self.bias[0]}' has a bias and feeds '{name}', not a neuron; "
-                f"pumice folds a bias only into the neuron right after it"
+                f"NIR node '{loop_name}' feeds layer '{name}' of {size} neurons back "
+                f"with weights of shape {weight.shape}; pumice needs ({size}, {size})"
             )
-        self.named.append((name, node))
-        self.shapes.append(node.output_shape(self.shape))
+        bias = np.asarray(getattr(loop, "bias", np.zeros(size)), dtype=np.float64).reshape(-1)
+        return weight, bias
 
-    def hold_bias(self, name: str, bias) -> None:
-        bias = np.asarray(bias, dtype=np.float64)
-        if bias.size != self.shape[0]:
-            raise ModelError(
-                f"NIR node '{name}' has {bias.size} biases for {self.shape[0]} outputs (channels)"
-            )
-        if np.any(bias != 0):
-            per_output = bias.reshape(-1, *(1,) * (len(self.shape) - 1))
-            self.bias = (name, np.broadcast_to(per_output, self.shape))
-
-    def param(self, name: str, field: str, value) -> np.ndarray:
-        """A neuron parameter as a float array of the neurons' shape."""
-        value = np.asarray(value, dtype=np.float64)
-        try:
-            return np.broadcast_to(value, self.shape)
-        except ValueError:
-            raise ModelError(
-                f"NIR node '{name}' has {field} of shape {value.shape} for neurons of shape "
-                f"{self.shape}"
-            ) from None
-
-    def decay(self, name: str, field: str, tau) -> float:
-        """``dt / tau`` for a time constant shared by every neuron of the node."""
-        tau = self.param(name, field, tau)
-        if np.any(tau != tau.flat[0]):
-            raise ModelError(
-                f"NIR node '{name}' has {field} values that differ between neurons; pumice "
-                f"neurons share one decay per node"
-            )
-        if not tau.flat[0] >= self.dt:
-            raise ModelError(
-                f"NIR node '{name}' has {field} {tau.flat[0]:g} s; pumice needs time constants "
-                f"of at least dt = {self.dt:g} s (pass the dt the file was written for: "
-                f"snnTorch writes 1e-4)"
-            )
-        return self.dt / float(tau.flat[0])
-
-    def fold(self, name: str, gain: np.ndarray) -> None:
-        """Multiply the neuron's input gain into the synapse before it (past any Flatten)."""
-        if np.all(np.abs(gain - 1.0) <= _UNIT_GAIN_TOLERANCE):
-            return
-        index = len(self.named) - 1
-        while isinstance(self.named[index][1], Flatten):
-            index -= 1
-        synapse_name, synapse = self.named[index]
-        fold = _FOLDERS.get(type(synapse))
-        if fold is None:
-            raise ModelError(
-                f"NIR node '{name}' scales its input by {gain.flat[0]:g} (dt/tau * w_in * r) "
-                f"but follows {type(synapse).__name__} '{synapse_name}', which has no weights "
-                f"to fold that into"
-            )
-        folded = fold(name, synapse, gain.reshape(self.shapes[index]))
-        self.named[index] = (synapse_name, folded)
-
-    def neuron(
-        self,
-        name: str,
-        node: nir.CubaLIF | nir.LIF | nir.IF,
-        current_decay: float,
-        voltage_decay: float,
-        gain: np.ndarray,
-        bias: np.ndarray,
-    ) -> None:
-        """Append the IR neuron, folding its gain and any held synapse bias."""
-        threshold = self.param(name, "v_threshold", node.v_threshold)
-        if np.any(threshold != threshold.flat[0]):
-            raise ModelError(
-                f"NIR node '{name}' has v_threshold values that differ between neurons; pumice "
-                f"neurons share one threshold per node"
-            )
-        if np.any(self.param(name, "v_reset", node.v_reset) != 0):
-            raise ModelError(f"NIR node '{name}' resets v to a nonzero v_reset; pumice resets to 0")
-        if self.bias is not None:
-            source, constant = self.bias
-            if current_decay != 1:
+    def neuron(self, name: str, node: nir.NIRNode) -> None:
+        if type(node) in self.convention.refused:
+            problem = self.convention.refused[type(node)]
+            raise ModelError(f"NIR node '{name}' ({type(node).__name__}): {problem}")
+        if name in self.loops and self.convention.refused_recurrent is not None:
+            problem = self.convention.refused_recurrent
+            raise ModelError(f"NIR node '{name}' (recurrent {type(node).__name__}): {problem}")
+        where = plan(self.pending, self.shape)
+        shape = where.neurons
+        params = _neuron(name, node, shape, self.convention, self.dt)
+        gain, bias, threshold = params.gain, params.bias, 1.0
+        if params.threshold is not None:
+            if np.all(params.threshold == params.threshold.flat[0]):
+                threshold = float(params.threshold.flat[0])
+            else:  # v in units of each neuron's own threshold
+                gain, bias = gain / params.threshold, bias / params.threshold
+        incoming = synapse(self.pending, self.shape, gain, name)
+        size = int(np.prod(shape))
+        recurrent, recurrent_bias = self._recurrence(name, size)
+        constant = incoming.constant + recurrent_bias.reshape(shape)
+        if np.any(constant != 0):
+            if np.any(params.current_decay != 1):
+                sources = [op.name for op in self.pending if op.bias is not None]
+                sources += [self.loops[name][0]] if name in self.loops else []
                 raise ModelError(
-                    f"NIR node '{source}' has a bias that neuron '{name}' would accumulate in "
-                    f"its synaptic current; pumice folds a bias only into neurons without "
-                    f"current memory (LIF, IF, or tau_syn == dt)"
+                    f"NIR node {', '.join(repr(s) for s in sources)} adds a bias that neuron "
+                    f"'{name}' would accumulate in its synaptic current; pumice folds a bias "
+                    f"only into neurons without current memory (LIF, IF, or tau_syn = dt): "
+                    f"export the layer without a bias"
                 )
-            bias = bias + gain * constant.reshape(self.shape)
-            self.bias = None
-        self.fold(name, gain)
-        lif = CubaLIF(
-            self.shape, float(threshold.flat[0]), current_decay, voltage_decay, np.array(bias)
+            bias = bias + gain * constant
+        fields = dict(
+            shape=shape,
+            current_decay=_one_value(params.current_decay),
+            voltage_decay=_one_value(params.voltage_decay),
+            bias=np.array(bias),
         )
-        self.add(name, lif)
-
-
-def _linear(builder: _Builder, name: str, node: nir.Linear | nir.Affine) -> None:
-    weight = np.asarray(node.weight, dtype=np.float64)
-    if weight.ndim != 2 or builder.shape != weight.shape[1:]:
-        raise ModelError(
-            f"NIR node '{name}' has weights of shape {weight.shape} for inputs of shape "
-            f"{builder.shape}; pumice reads (out, in) matrices"
-        )
-    builder.add(name, Dense(weight))
-    if isinstance(node, nir.Affine):
-        builder.hold_bias(name, node.bias)
-
-
-def _conv_padding(name: str, node: nir.Conv2d, kernel, dilation, stride) -> tuple[int, int]:
-    if isinstance(node.padding, str):
-        span = tuple(d * (k - 1) for d, k in zip(dilation, kernel, strict=True))
-        if node.padding == "valid":
-            return (0, 0)
-        if stride == (1, 1) and all(s % 2 == 0 for s in span):
-            return (span[0] // 2, span[1] // 2)
-        raise ModelError(
-            f"NIR node '{name}' has padding 'same' with stride {stride} and kernel span {span}; "
-            f"pumice needs stride 1 and even spans to pad symmetrically"
-        )
-    return _pair(name, "padding", node.padding)
-
-
-def _conv(builder: _Builder, name: str, node: nir.Conv2d) -> None:
-    weight = np.asarray(node.weight, dtype=np.float64)
-    groups = int(node.groups)
-    if len(builder.shape) != 3 or weight.ndim != 4 or weight.shape[1] * groups != builder.shape[0]:
-        raise ModelError(
-            f"NIR node '{name}' has weights of shape {weight.shape} with {groups} groups for "
-            f"inputs of shape {builder.shape}; pumice reads (out, in/groups, kh, kw) on (C, H, W)"
-        )
-    stride = _pair(name, "stride", node.stride)
-    dilation = _pair(name, "dilation", node.dilation)
-    padding = _conv_padding(name, node, weight.shape[2:], dilation, stride)
-    builder.add(name, Conv2d(weight, stride, padding, dilation, groups))
-    builder.hold_bias(name, node.bias)
-
-
-def _sum_pool(builder: _Builder, name: str, node: nir.SumPool2d) -> None:
-    if len(builder.shape) != 3:
-        raise ModelError(
-            f"NIR node '{name}' pools inputs of shape {builder.shape}; pumice pools (C, H, W) maps"
-        )
-    kernel = _pair(name, "kernel_size", node.kernel_size)
-    stride = _pair(name, "stride", node.stride)
-    builder.add(name, SumPool2d(kernel, stride, _pair(name, "padding", node.padding)))
-
-
-def _flatten(builder: _Builder, name: str, node: nir.Flatten) -> None:
-    ndim = len(builder.shape)
-    dims = (int(node.start_dim) % ndim, int(node.end_dim) % ndim)
-    if dims != (0, ndim - 1):
-        raise ModelError(
-            f"NIR node '{name}' flattens dims {node.start_dim} to {node.end_dim} of shape "
-            f"{builder.shape}; pumice flattens a whole map (start_dim 0, end_dim -1)"
-        )
-    builder.add(name, Flatten())
-
-
-def _cuba_lif(builder: _Builder, name: str, node: nir.CubaLIF) -> None:
-    current_decay = builder.decay(name, "tau_syn", node.tau_syn)
-    voltage_decay = builder.decay(name, "tau_mem", node.tau_mem)
-    w_in = builder.param(name, "w_in", node.w_in)
-    r = builder.param(name, "r", node.r)
-    gain = current_decay * w_in * voltage_decay * r
-    bias = voltage_decay * builder.param(name, "v_leak", node.v_leak)
-    builder.neuron(name, node, current_decay, voltage_decay, gain, bias)
-
-
-def _lif(builder: _Builder, name: str, node: nir.LIF) -> None:
-    voltage_decay = builder.decay(name, "tau", node.tau)
-    gain = voltage_decay * builder.param(name, "r", node.r)
-    bias = voltage_decay * builder.param(name, "v_leak", node.v_leak)
-    builder.neuron(name, node, 1.0, voltage_decay, gain, bias)
-
-
-def _if(builder: _Builder, name: str, node: nir.IF) -> None:
-    gain = builder.dt * builder.param(name, "r", node.r)
-    builder.neuron(name, node, 1.0, 0.0, gain, np.zeros(builder.shape))
-
-
-#: NIR node type -> function(builder, name, node) that appends its IR nodes.
-_IMPORTERS: dict[type, Callable] = {
-    nir.Linear: _linear,
-    nir.Affine: _linear,
-    nir.Conv2d: _conv,
-    nir.SumPool2d: _sum_pool,
-    nir.Flatten: _flatten,
-    nir.CubaLIF: _cuba_lif,
-    nir.LIF: _lif,
-    nir.IF: _if,
-}
+        if params.threshold is None:
+            made: Node = CubaLI(**fields)
+        elif recurrent is None:
+            made = CubaLIF(threshold=threshold, **fields)
+        else:
+            weight = recurrent * gain.reshape(-1)[:, None]
+            made = RecurrentCubaLIF(threshold=threshold, recurrent_weight=weight, **fields)
+        for synapse_name, synapse_node in incoming.nodes:
+            nir_node = self.graph.nodes.get(synapse_name)
+            self.named.append((synapse_name, _exact(synapse_node, nir_node)))
+        self.named.append((name, _exact(made, node)))
+        if params.threshold is None:
+            self.readout = name
+        self.shape, self.pending = shape, []
+        if where.flatten_after is not None:
+            self.named.append((where.flatten_after, Flatten()))
+            self.shape = (size,)
 
 
 def _input_shape(name: str, node: nir.Input) -> tuple[int, ...]:
+    """The per-sample input shape; a leading 1 on a 2-D or 4-D shape is a batch axis
+    (nirtorch writes the sample data's shape)."""
     shape = np.asarray(node.input_type.get("input"))
     integral = shape.dtype.kind in "iuf" and np.all(shape == np.round(shape))
     if shape.ndim != 1 or shape.size == 0 or not integral or np.any(shape < 1):
         raise ModelError(f"NIR Input '{name}' has shape {shape.tolist()}, not positive ints")
-    return tuple(int(n) for n in shape)
+    dims = tuple(int(n) for n in shape)
+    return dims[1:] if len(dims) in (2, 4) and dims[0] == 1 else dims
 
 
-def import_nir(source: str | os.PathLike | nir.NIRGraph, dt: float = 1e-3) -> Graph:
-    """Read a NIR graph (file path or ``nir.NIRGraph``) as a float IR chain at ``dt`` s/step."""
-    if not dt > 0:
-        raise ModelError(f"dt must be a positive number of seconds, not {dt}")
+def _refuse_non_finite(graph: nir.NIRGraph) -> None:
+    """Raise :class:`ModelError` for the first NaN or infinite parameter of any node."""
+    for name, node in graph.nodes.items():
+        if isinstance(node, nir.NIRGraph):
+            _refuse_non_finite(node)
+            continue
+        for field, value in vars(node).items():
+            array = np.asarray(value) if isinstance(value, np.ndarray | float) else None
+            if array is not None and array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+                raise ModelError(
+                    f"NIR node '{name}' ({type(node).__name__}) has {field} holding NaN or "
+                    f"infinite values"
+                )
+
+
+def _pumice_file(metadata: dict, dt: float | None) -> tuple[float, dict] | None:
+    """(dt, graph metadata) of a file pumice wrote, or None for another tool's file."""
+    if metadata.get(PRODUCER_KEY) != PRODUCER:
+        return None
+    written = float(metadata[DT_KEY])
+    if dt is not None and not np.isclose(dt, written, rtol=1e-12, atol=0):
+        raise ModelError(
+            f"the NIR file was written by pumice at dt = {written:g} s, but dt = {dt:g} was "
+            f"given: pass dt={written:g} or leave it out"
+        )
+    try:
+        return written, json.loads(str(metadata.get(GRAPH_METADATA_KEY, "{}")))
+    except json.JSONDecodeError:
+        raise ModelError(f"the NIR file's {GRAPH_METADATA_KEY} is not JSON") from None
+
+
+def _older_pumice_metadata(metadata: dict) -> dict:
+    """The graph metadata an earlier pumice wrote as JSON under ``pumice``, if any."""
+    text = metadata.get("pumice")
+    try:
+        stored = json.loads(text) if isinstance(text, str) else {}
+    except json.JSONDecodeError:
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+#: The NIR node types pumice reads, for messages.
+SUPPORTED = [t.__name__ for t in (*LINEAR_READERS, *SPIKING, *NON_SPIKING)]
+
+
+def import_nir(
+    source: str | os.PathLike | nir.NIRGraph, dt: float | None = None, *, exporter: str = "auto"
+) -> Graph:
+    """Read a NIR graph (file path or ``nir.NIRGraph``) as a float IR chain.
+
+    ``dt`` is the step in seconds the file was written for; None takes the file's own
+    (pumice's files) or the one its exporter implies. ``exporter`` names the convention
+    (``auto``, ``nir``, ``snntorch``, ``norse``, ``sinabs``; see
+    :mod:`~pumice.convert.interchange.nir_conventions`).
+    """
     graph = _read(source)
-    order = _chain(graph)
-    shape = _input_shape(order[0], graph.nodes[order[0]])
-    builder = _Builder(float(dt), [(order[0], Input(shape))], [shape])
+    _refuse_non_finite(graph)
+    flat, loops = recurrent_loops(flat_graph(graph))
+    order = chain(flat)
+    neurons = {n: flat.nodes[n] for n in order if type(flat.nodes[n]) in NEURON_TAUS}
+    own = _pumice_file(dict(graph.metadata or {}), dt)
+    if own is not None:
+        (dt, metadata), convention = own, conventions.CONVENTIONS["nir"]
+    else:
+        convention, reason = conventions.choose(exporter, neurons, dt)
+        dt = conventions.step(convention, dt, reason)
+        metadata = {**_older_pumice_metadata(graph.metadata or {}), "source": "NIR", "dt": dt}
+        metadata["nir_exporter"] = convention.name
+        metadata |= {"nir_exporter_reason": reason}
+        if convention.caveats:
+            metadata["nir_caveats"] = list(convention.caveats)
+    shape = _input_shape(order[0], flat.nodes[order[0]])
+    builder = _Builder(flat, loops, convention, dt, [(order[0], Input(shape))], shape)
     for name in order[1:-1]:
-        node = graph.nodes[name]
-        importer = _IMPORTERS.get(type(node))
-        if importer is None:
-            supported = ", ".join(kind.__name__ for kind in _IMPORTERS)
+        node = flat.nodes[name]
+        if builder.readout is not None and not isinstance(node, nir.Flatten):
+            raise ModelError(
+                f"NIR node '{builder.readout}' is a non-spiking neuron and feeds '{name}'; "
+                f"pumice reads a non-spiking layer only as the last one (a readout)"
+            )
+        if type(node) in LINEAR_READERS:
+            builder.linear(name, node)
+        elif type(node) in NEURON_TAUS:
+            builder.neuron(name, node)
+        else:
             raise ModelError(
                 f"NIR node '{name}' is a {type(node).__name__}; pumice imports chains of "
-                f"Input, {supported}, Output"
+                f"Input, {', '.join(SUPPORTED)}, Output"
             )
-        importer(builder, name, node)
-    last, node = builder.named[-1]
-    if not isinstance(node, CubaLIF):
+    leftover = [op for op in builder.pending if not isinstance(op.node, Flatten)]
+    if leftover or not any(node.is_neuron for _, node in builder.named):
+        last = leftover[-1].name if leftover else order[-2]
         raise ModelError(
-            f"NIR Output '{order[-1]}' follows '{last}'; pumice graphs end with a spiking neuron"
+            f"NIR Output '{order[-1]}' follows '{last}'; pumice graphs end with a neuron layer"
         )
-    return Graph.chain(builder.named, metadata={"source": "NIR", "dt": float(dt)})
+    named = builder.named
+    while not named[-1][1].is_neuron:
+        named = named[:-1]
+    return Graph.chain(named, metadata=metadata)

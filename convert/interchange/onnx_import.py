@@ -1,6 +1,10 @@
 """Import an ONNX model as an IR graph: what :func:`export_onnx` writes, and plain models.
 
-A model from another tool is read where its operators map onto IR nodes: ``Gemm``
+pumice's own models (``ai.pumice`` version 2) hold the network in the body of one
+``Scan`` over time (see :mod:`onnx_export`): the body's nodes are read one IR node each,
+its carried state (``<node>.held``, ``<layer>.u`` ...) and the Casts it marks skipped.
+A model without that ``Scan`` (pumice's version 1, another tool's) is one time step. A
+model from another tool is read where its operators map onto IR nodes: ``Gemm``
 (``transA = 0``, ``alpha = 1``, no ``C``) and ``MatMul`` with a constant weight become
 ``Dense``, ``Conv`` without bias becomes ``Conv2d`` (a ``SumPool2d`` when the node's
 metadata says so), ``Flatten(axis=1)`` and a ``Reshape`` to ``[N, -1]`` become ``Flatten``,
@@ -23,6 +27,7 @@ from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
 from pumice.convert.interchange import onnx_schema as schema
+from pumice.convert.interchange.onnx_functions import state_inputs
 from pumice.convert.ir import (
     IR_VERSION,
     NODE_KINDS,
@@ -44,6 +49,8 @@ class _Reader:
     path: Path
     constants: dict[str, np.ndarray]
     annotations: dict[str, dict[str, str]]
+    #: True inside a version-2 Scan body: neurons take their state after their input.
+    stepped: bool = False
 
     def error(self, node: onnx.NodeProto, problem: str) -> ModelError:
         return ModelError(f"{self.path}: node '{_name(node)}' ({node.op_type}) {problem}")
@@ -126,6 +133,17 @@ def _sum_pool(reader: _Reader, node: onnx.NodeProto, conv: Conv2d, shape) -> Sum
     if not depthwise or conv.dilation != (1, 1) or np.any(kernel != kernel.flat[0]):
         raise reader.error(node, "is marked SumPool2d but is no constant depthwise Conv")
     weight = kernel.flat[0].item()
+    exact = {e.key: e.value for e in node.metadata_props}.get(schema.POOL_WEIGHT_KEY)
+    if exact is not None:
+        try:
+            stated = float(exact)
+        except ValueError:
+            raise reader.error(node, f"has a {schema.POOL_WEIGHT_KEY} that is no number") from None
+        if kernel.dtype.type(stated) != kernel.flat[0]:
+            raise reader.error(
+                node, f"has a kernel that disagrees with its {schema.POOL_WEIGHT_KEY}"
+            )
+        weight = stated
     return SumPool2d(kernel.shape[2:], conv.stride, conv.padding, weight)
 
 
@@ -147,11 +165,12 @@ def _reshape(reader: _Reader, node: onnx.NodeProto, shape) -> Node:
 def _custom(reader: _Reader, node: onnx.NodeProto, shape) -> Node:
     kind = NODE_KINDS[node.op_type]
     fields = _attributes(node)
-    for index, field in enumerate(schema.CUSTOM_KINDS[kind], start=1):
+    first = 1 + (len(state_inputs(kind)) if reader.stepped else 0)
+    for index, field in enumerate(schema.CUSTOM_KINDS[kind], start=first):
         fields[field] = reader.constant(node, index)
         annotation = reader.annotations.get(node.input[index], {})
         for name in schema.format_fields(kind, field):
-            if f"pumice.{name}" in annotation:
+            if name not in fields and f"pumice.{name}" in annotation:
                 try:
                     fields[name] = int(annotation[f"pumice.{name}"])
                 except ValueError:
@@ -244,6 +263,79 @@ def _reader_for(path: Path, node: onnx.NodeProto) -> Callable:
     return make
 
 
+def _nodes(
+    reader: _Reader,
+    nodes,
+    input_name: str,
+    input_shape: tuple[int, ...],
+    aliases: dict[str, str],
+) -> tuple[dict[str, Node], list[tuple[str, str]], dict[str, str]]:
+    """IR nodes of ONNX ``nodes`` in order, their edges, and which node makes each value.
+
+    ``aliases`` maps a value to the value it stands for (a synapse's held output, a Cast).
+    """
+    shapes = {input_name: input_shape}
+    named: dict[str, Node] = {input_name: Input(input_shape)}
+    producer = {input_name: input_name}
+    edges = []
+    for onnx_node in nodes:
+        if _op(onnx_node) == ("", "Constant"):
+            continue
+        roles = {entry.key: entry.value for entry in onnx_node.metadata_props}
+        source = onnx_node.input[0] if onnx_node.input else ""
+        source = aliases.get(source, source)
+        if roles.get(schema.ROLE_KEY) == "cast":
+            aliases[onnx_node.output[0]] = source
+            continue
+        make = _reader_for(reader.path, onnx_node)
+        if source not in producer:
+            raise reader.error(onnx_node, f"reads '{source}', which no supported node produces")
+        if len(onnx_node.output) != 1 and not reader.stepped:
+            raise reader.error(onnx_node, f"has {len(onnx_node.output)} outputs, not one")
+        node = make(reader, onnx_node, shapes[source])
+        out_shape = _output_shape(reader, onnx_node, node, shapes[source])
+        name = _name(onnx_node)
+        if name in named:
+            raise reader.error(onnx_node, "has the name of another node")
+        named[name] = node
+        edges.append((producer[source], name))
+        producer[onnx_node.output[0]] = name
+        shapes[onnx_node.output[0]] = out_shape
+    return named, edges, producer
+
+
+def _scan(model: onnx.ModelProto) -> onnx.NodeProto | None:
+    """The Scan over time of a version-2 pumice model, or None."""
+    versions = {opset.domain: opset.version for opset in model.opset_import}
+    if versions.get(schema.DOMAIN) != schema.DOMAIN_VERSION:
+        return None
+    scans = [node for node in model.graph.node if _op(node) == ("", "Scan")]
+    return scans[0] if len(scans) == 1 else None
+
+
+def _stepped(path: Path, model: onnx.ModelProto, scan: onnx.NodeProto, reader: _Reader) -> Graph:
+    """The IR graph held by a version-2 model's Scan body."""
+    body = helper.get_attribute_value(next(a for a in scan.attribute if a.name == "body"))
+    data = body.input[-1]
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    shape = tuple(dim.dim_value for dim in dims[2:])
+    if data.name != model.graph.input[0].name or len(dims) < 3 or not all(shape):
+        raise ModelError(f"{path}: its Scan does not run over its input [T, N, ...]")
+    metadata = _metadata(path, model)
+    reader.stepped = True
+    held = {
+        value.name: value.name.removesuffix(schema.HELD)
+        for value in body.input
+        if value.name.endswith(schema.HELD)
+    }
+    named, edges, producer = _nodes(reader, body.node, data.name, shape, held)
+    props = {entry.key: entry.value for entry in model.metadata_props}
+    output = props.get(schema.OUTPUT_KEY)
+    if output not in named:
+        raise ModelError(f"{path}: its metadata names output '{output}', which is no node")
+    return Graph(named, edges, data.name, output, metadata=metadata)
+
+
 def import_onnx(path: str | os.PathLike) -> Graph:
     """The IR graph of the ONNX model at ``path`` (see the module docstring)."""
     path = Path(path)
@@ -255,30 +347,12 @@ def import_onnx(path: str | os.PathLike) -> Graph:
         a.tensor_name: {e.key: e.value for e in a.quant_parameter_tensor_names}
         for a in graph.quantization_annotation
     }
-    input_name, input_shape = _input(path, graph, constants)
     reader = _Reader(path, constants, annotations)
-    shapes = {input_name: input_shape}
-    named: dict[str, Node] = {input_name: Input(input_shape)}
-    producer = {input_name: input_name}
-    edges = []
-    for onnx_node in graph.node:
-        if _op(onnx_node) == ("", "Constant"):
-            continue
-        make = _reader_for(path, onnx_node)
-        source = onnx_node.input[0] if onnx_node.input else ""
-        if source not in producer:
-            raise reader.error(onnx_node, f"reads '{source}', which no supported node produces")
-        if len(onnx_node.output) != 1:
-            raise reader.error(onnx_node, f"has {len(onnx_node.output)} outputs, not one")
-        node = make(reader, onnx_node, shapes[source])
-        out_shape = _output_shape(reader, onnx_node, node, shapes[source])
-        name = _name(onnx_node)
-        if name in named:
-            raise reader.error(onnx_node, "has the name of another node")
-        named[name] = node
-        edges.append((producer[source], name))
-        producer[onnx_node.output[0]] = name
-        shapes[onnx_node.output[0]] = out_shape
+    scan = _scan(model)
+    if scan is not None:
+        return _stepped(path, model, scan, reader)
+    input_name, input_shape = _input(path, graph, constants)
+    named, edges, producer = _nodes(reader, graph.node, input_name, input_shape, {})
     if len(graph.output) != 1 or graph.output[0].name not in producer:
         raise ModelError(f"{path}: needs one output, produced by a supported node")
     return Graph(

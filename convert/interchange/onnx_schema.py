@@ -1,20 +1,28 @@
 """The ``ai.pumice`` ONNX dialect shared by :mod:`onnx_export` and :mod:`onnx_import`.
 
-Custom operators (domain ``ai.pumice``, version 1), one per IR kind of the same name:
+Operators (domain ``ai.pumice``), one per IR kind of the same name. Version 2 (what
+pumice writes) runs one time step per call inside a ``Scan`` over time, with the state
+as inputs and outputs, and defines each operator as an ONNX function of standard
+operators (:mod:`onnx_functions`), so that any ONNX runtime runs the model:
 
-- ``CubaLIF(a, bias) -> spikes``, ``FixedCubaLIF(a, bias_mant) -> spikes``,
-  ``FixedShiftLIF(a, shift_u, shift_v, bias_mant) -> spikes``: the neurons;
-- ``FixedDense(s, weight) -> a``, ``FixedConv2d(s, weight) -> a``: Lava's integer synapses.
+- neurons ``Kind(a, u, v[, s], *arrays) -> (out, u', v'[, s'])``: ``CubaLIF``,
+  ``RecurrentCubaLIF``, ``CubaLI``, ``FixedCubaLIF``, ``FixedRecurrentCubaLIF``,
+  ``FixedCubaLI``, ``FixedShiftLIF``, ``FixedRecurrentShiftLIF``;
+- Lava's integer synapses ``FixedDense(s, weight) -> a``, ``FixedConv2d(s, weight) -> a``.
+
+Version 1 (read, no longer written) had the neurons without state inputs,
+``Kind(a, *arrays) -> spikes``, and a graph without time.
 
 Their array fields are initializer inputs, in the order of :data:`CUSTOM_KINDS`, stored
 with the IR array's own dtype (integer mantissas stay INT64/INT32). Their other fields are
 attributes of the same name: integers as INT, tuples as INTS, floats as a 0-d TENSOR of the
-value's own precision (an ONNX FLOAT attribute is 32-bit and would round float64 values).
+value's own precision (an ONNX FLOAT attribute is 32-bit and would round float64 values),
+booleans as a 0-d BOOL tensor.
 
-Integer arrays carry a qonnx-style ``graph.quantization_annotation``: ``finn_datatype``
-(the smallest ``INTk``/``UINTk`` holding the stored mantissas) and, as ``pumice.<field>``,
-the node fields that give their number format (:data:`FORMAT_FIELDS`, e.g.
-``pumice.weight_exp``); those fields are written only there, not as attributes.
+Integer arrays also carry a qonnx-style ``graph.quantization_annotation``:
+``finn_datatype`` (the smallest ``INTk``/``UINTk`` holding the stored mantissas) and, as
+``pumice.<field>``, the node fields that give their number format (:data:`FORMAT_FIELDS`,
+e.g. ``pumice.weight_exp``); version 1 wrote those fields only there.
 """
 
 from __future__ import annotations
@@ -25,11 +33,24 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from pumice.convert.ir import CubaLIF, FixedConv2d, FixedCubaLIF, FixedDense, FixedShiftLIF, Node
+from pumice.convert.ir import (
+    CubaLI,
+    CubaLIF,
+    FixedConv2d,
+    FixedCubaLI,
+    FixedCubaLIF,
+    FixedDense,
+    FixedRecurrentCubaLIF,
+    FixedRecurrentShiftLIF,
+    FixedShiftLIF,
+    Node,
+    RecurrentCubaLIF,
+)
 
-#: Domain of the custom operators, and its version.
+#: Domain of the custom operators, the version written, and the versions read.
 DOMAIN = "ai.pumice"
-DOMAIN_VERSION = 1
+DOMAIN_VERSION = 2
+STEP_VERSION = 1
 #: The standard ``ai.onnx`` opset and ONNX IR version written (node metadata needs IR 10).
 OPSET = 21
 ONNX_IR_VERSION = 10
@@ -39,16 +60,33 @@ IR_VERSION_KEY = "pumice.ir_version"
 METADATA_KEY = "pumice.metadata"
 #: Node ``metadata_props`` key naming the IR kind where the ONNX op alone is ambiguous.
 KIND_KEY = "pumice.kind"
+#: Node ``metadata_props`` key holding a sum pool's exact weight beside a float32 kernel.
+POOL_WEIGHT_KEY = "pumice.weight"
 #: Node ``metadata_props`` key marking a pruned (sparse) dense synapse on a standard op.
 SPARSE_KEY = "pumice.sparse"
+#: Scan body names of a synapse's output of the step before (``<synapse>.held``), of a
+#: neuron's state (``<layer>.u``, ``.v``, a recurrent layer's spikes ``.s``), and the
+#: suffix of the state a step hands on (``<layer>.u.next``).
+HELD = ".held"
+STATES = {"u": ".u", "v": ".v", "s": ".s"}
+NEXT = ".next"
+#: ``model.metadata_props`` key naming the network's answer (its output layer).
+OUTPUT_KEY = "pumice.output"
+#: Node ``metadata_props`` key of a node that stands for no IR node (value "cast").
+ROLE_KEY = "pumice.role"
 #: qonnx's annotation key for a tensor's integer datatype.
 DATATYPE_KEY = "finn_datatype"
 
 #: Kinds written as ``ai.pumice`` operators -> their array fields, the inputs after the data.
 CUSTOM_KINDS: dict[type[Node], tuple[str, ...]] = {
     CubaLIF: ("bias",),
+    RecurrentCubaLIF: ("bias", "recurrent_weight"),
+    CubaLI: ("bias",),
     FixedCubaLIF: ("bias_mant",),
+    FixedRecurrentCubaLIF: ("bias_mant", "recurrent_weight"),
+    FixedCubaLI: ("bias_mant",),
     FixedShiftLIF: ("shift_u", "shift_v", "bias_mant"),
+    FixedRecurrentShiftLIF: ("shift_u", "shift_v", "bias_mant", "recurrent_weight"),
     FixedDense: ("weight",),
     FixedConv2d: ("weight",),
 }
@@ -56,6 +94,7 @@ CUSTOM_KINDS: dict[type[Node], tuple[str, ...]] = {
 FORMAT_FIELDS: dict[str, tuple[str, ...]] = {
     "weight": ("weight_exp", "num_weight_bits"),
     "bias_mant": ("bias_exp",),
+    "recurrent_weight": ("recurrent_weight_exp", "recurrent_num_weight_bits"),
 }
 
 
@@ -92,7 +131,10 @@ def decode_attribute(attribute: onnx.AttributeProto):
     if attribute.type == onnx.AttributeProto.INTS:
         return tuple(int(v) for v in value)
     if attribute.type == onnx.AttributeProto.TENSOR:
-        return numpy_helper.to_array(value).item()
+        array = numpy_helper.to_array(value)
+        if array.ndim:  # a per-neuron decay
+            return array
+        return bool(array) if array.dtype == bool else array.item()
     return value
 
 

@@ -26,6 +26,7 @@ from pumice.convert.ir.ttfs import (
     TTFSNeuron,
     TTFSReadout,
 )
+from pumice.convert.ir.validate import validate_graph
 
 __all__ = [
     "FORMATS",
@@ -62,4 +63,5 @@ __all__ = [
     "load_graph",
     "register",
     "save_graph",
+    "validate_graph",
 ]

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from pumice.convert.ir import field_checks as check
 from pumice.convert.ir.node import Node, register
 from pumice.convert.ir.shapes import conv_output_hw
 from pumice.errors import ModelError
@@ -88,6 +89,11 @@ class ISIConv2d(_ISIBase):
     padding: tuple[int, int] = (0, 0)
 
     height_dims: ClassVar[int] = 4
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.at_least("stride", self.stride, 1), check.at_least("padding", self.padding, 0)
+        )
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         kernel = tuple(self.height.shape[2:])

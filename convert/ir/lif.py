@@ -10,7 +10,14 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir.node import Node, check_fraction, neuron_input_problem, register
+from pumice.convert.ir import field_checks as check
+from pumice.convert.ir.fixed_point import (
+    NUM_WEIGHT_BITS_RANGE,
+    SHIFT_RANGE,
+    VTH_RANGE,
+    WEIGHT_EXP_RANGE,
+)
+from pumice.convert.ir.node import Node, check_fraction, register
 from pumice.errors import ModelError
 
 
@@ -53,8 +60,12 @@ class CubaLIF(Node):
         for field in ("current_decay", "voltage_decay"):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.at_least("threshold", self.threshold, 0),
+            check.fits_neurons("bias", self.bias, self.shape),
+        )
 
 
 @register(
@@ -80,8 +91,13 @@ class FixedCubaLIF(Node):
     bias_mant: np.ndarray
     bias_exp: int = 0
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.decays(self),
+            check.integers_in("vth", self.vth, VTH_RANGE),
+            check.fixed_bias(self),
+        )
 
 
 @register(
@@ -110,8 +126,16 @@ class FixedShiftLIF(Node):
     bias_mant: np.ndarray
     bias_exp: int = 0
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.fits_neurons("shift_u", self.shift_u, self.shape),
+            check.integers_in("shift_u", self.shift_u, SHIFT_RANGE),
+            check.fits_neurons("shift_v", self.shift_v, self.shape),
+            check.integers_in("shift_v", self.shift_v, SHIFT_RANGE),
+            check.integers_in("vth", self.vth, VTH_RANGE),
+            check.fixed_bias(self),
+        )
 
 
 @register(
@@ -121,6 +145,7 @@ class FixedShiftLIF(Node):
     threshold=True,
     leak="multiply",
     recurrent=True,
+    formats=frozenset({"onnx", "nir"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class RecurrentCubaLIF(CubaLIF):
@@ -154,6 +179,16 @@ class _FixedRecurrence:
     def __post_init__(self) -> None:
         _check_recurrent(type(self).__name__, self.shape, self.recurrent_weight)
 
+    def field_problem(self) -> str | None:
+        return check.first(
+            super().field_problem(),
+            check.dense_mantissas("recurrent_weight", self.recurrent_weight),
+            check.integers_in("recurrent_weight_exp", self.recurrent_weight_exp, WEIGHT_EXP_RANGE),
+            check.integers_in(
+                "recurrent_num_weight_bits", self.recurrent_num_weight_bits, NUM_WEIGHT_BITS_RANGE
+            ),
+        )
+
 
 @register(
     role="neuron",
@@ -162,6 +197,7 @@ class _FixedRecurrence:
     threshold=True,
     leak="shift",
     recurrent=True,
+    formats=frozenset({"onnx"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
@@ -175,6 +211,7 @@ class FixedRecurrentShiftLIF(_FixedRecurrence, FixedShiftLIF):
     threshold=True,
     leak="multiply",
     recurrent=True,
+    formats=frozenset({"onnx"}),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedRecurrentCubaLIF(_FixedRecurrence, FixedCubaLIF):

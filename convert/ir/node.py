@@ -116,7 +116,16 @@ class Node:
 
     def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
         """Why an input of ``input_shape`` (per sample and step) cannot feed this node, or
-        None when it fits; :meth:`Graph.shapes` raises it."""
+        None when it fits; :meth:`Graph.shapes` raises it. A neuron layer (which has a
+        ``shape``) takes an input of its own shape."""
+        if self.is_neuron and tuple(input_shape) != tuple(self.shape):
+            return f"has neurons of shape {tuple(self.shape)} but is fed shape {tuple(input_shape)}"
+        return None
+
+    def field_problem(self) -> str | None:
+        """What is wrong with this node's own field values (a range, a size), completing
+        "layer 'name' (Kind) ...", or None; :func:`~.validate.validate_graph` asks every
+        node of a graph read from a file, after checking the fields' types."""
         return None
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -128,16 +137,12 @@ class Node:
         }
 
 
-def neuron_input_problem(shape: tuple[int, ...], input_shape: tuple[int, ...]) -> str | None:
-    """The problem of feeding neurons of ``shape`` an input of ``input_shape``, or None."""
-    if tuple(input_shape) != tuple(shape):
-        return f"has neurons of shape {tuple(shape)} but is fed shape {tuple(input_shape)}"
-    return None
-
-
 def check_fraction(kind: str, field: str, value, shape: tuple[int, ...]) -> None:
     """Raise :class:`ModelError` unless ``value`` lies in [0, 1] and broadcasts to ``shape``."""
-    array = np.asarray(value, dtype=np.float64)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelError(f"{kind}: {field} must be a number or an array of numbers") from None
     try:
         np.broadcast_to(array, tuple(shape))
     except ValueError:

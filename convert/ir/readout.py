@@ -6,10 +6,11 @@ import dataclasses
 
 import numpy as np
 
-from pumice.convert.ir.node import Node, check_fraction, neuron_input_problem, register
+from pumice.convert.ir import field_checks as check
+from pumice.convert.ir.node import Node, check_fraction, register
 
 
-@register(role="neuron", domain="float", leak="multiply")
+@register(role="neuron", domain="float", leak="multiply", formats=frozenset({"onnx", "nir"}))
 @dataclasses.dataclass(frozen=True, eq=False)
 class CubaLI(Node):
     """Float non-spiking output layer: ``CubaLIF`` without threshold or reset.
@@ -28,11 +29,14 @@ class CubaLI(Node):
         for field in ("current_decay", "voltage_decay"):
             check_fraction(type(self).__name__, field, getattr(self, field), self.shape)
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape),
+            check.fits_neurons("bias", self.bias, self.shape),
+        )
 
 
-@register(role="neuron", domain="fixed", leak="multiply")
+@register(role="neuron", domain="fixed", leak="multiply", formats=frozenset({"onnx"}))
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedCubaLI(Node):
     """Fixed-point non-spiking output layer: Lava ``LIF`` arithmetic with no spikes.
@@ -50,5 +54,7 @@ class FixedCubaLI(Node):
     bias_mant: np.ndarray
     bias_exp: int = 0
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("shape", self.shape), check.decays(self), check.fixed_bias(self)
+        )

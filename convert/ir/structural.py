@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from pumice.convert.ir.field_checks import positive_shape
 from pumice.convert.ir.node import FORMATS, Node, register
 
 
@@ -15,6 +16,9 @@ class Input(Node):
     """Spikes entering the graph, one tensor of ``shape`` per time step."""
 
     shape: tuple[int, ...]
+
+    def field_problem(self) -> str | None:
+        return positive_shape("shape", self.shape)
 
 
 @register(role="reshape", domain="structural", formats=frozenset(FORMATS))

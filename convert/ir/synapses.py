@@ -12,6 +12,12 @@ import dataclasses
 
 import numpy as np
 
+from pumice.convert.ir import field_checks as check
+from pumice.convert.ir.fixed_point import (
+    CONV_WEIGHT_RANGE,
+    NUM_WEIGHT_BITS_RANGE,
+    WEIGHT_EXP_RANGE,
+)
 from pumice.convert.ir.node import Node, register
 from pumice.convert.ir.shapes import conv_output_hw, map_problem
 
@@ -24,6 +30,9 @@ class _DenseBase(Node):
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.weight.shape[0],)
+
+    def field_problem(self) -> str | None:
+        return check.positive_shape("weight shape", self.weight.shape)
 
     def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
         if self.weight.ndim != 2:
@@ -43,6 +52,22 @@ class _ConvBase(Node):
     padding: tuple[int, int] = (0, 0)
     dilation: tuple[int, int] = (1, 1)
     groups: int = 1
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.positive_shape("weight shape", self.weight.shape),
+            check.at_least("stride", self.stride, 1),
+            check.at_least("padding", self.padding, 0),
+            check.at_least("dilation", self.dilation, 1),
+            check.at_least("groups", self.groups, 1),
+            self._groups_problem(),
+        )
+
+    def _groups_problem(self) -> str | None:
+        out_channels = self.weight.shape[0] if self.weight.ndim else 0
+        if self.groups < 1 or out_channels % self.groups == 0:
+            return None
+        return f"has {out_channels} output channels, which {self.groups} groups do not divide"
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         kernel = tuple(self.weight.shape[2:])
@@ -98,6 +123,13 @@ class SumPool2d(Node):
     padding: tuple[int, int] = (0, 0)
     weight: float = 1.0
 
+    def field_problem(self) -> str | None:
+        return check.first(
+            check.at_least("kernel", self.kernel, 1),
+            check.at_least("stride", self.stride, 1),
+            check.at_least("padding", self.padding, 0),
+        )
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         h, w = conv_output_hw(input_shape[1:], self.kernel, self.stride, self.padding)
         return (input_shape[0], h, w)
@@ -129,6 +161,14 @@ class FixedDense(_DenseBase):
     weight_exp: int = 0
     num_weight_bits: int = 8
 
+    def field_problem(self) -> str | None:
+        return check.first(
+            super().field_problem(),
+            check.dense_mantissas("weight", self.weight),
+            check.integers_in("weight_exp", self.weight_exp, WEIGHT_EXP_RANGE),
+            check.integers_in("num_weight_bits", self.num_weight_bits, NUM_WEIGHT_BITS_RANGE),
+        )
+
 
 @register(
     role="synapse",
@@ -145,3 +185,10 @@ class FixedConv2d(_ConvBase):
     """
 
     weight_exp: int = 0
+
+    def field_problem(self) -> str | None:
+        return check.first(
+            super().field_problem(),
+            check.integers_in("weight", self.weight, CONV_WEIGHT_RANGE),
+            check.integers_in("weight_exp", self.weight_exp, WEIGHT_EXP_RANGE),
+        )

@@ -26,8 +26,10 @@ import dataclasses
 
 import numpy as np
 
+from pumice.convert.ir import field_checks as check
+from pumice.convert.ir.fixed_point import STATE_BITS
 from pumice.convert.ir.graph import Graph
-from pumice.convert.ir.node import Node, neuron_input_problem, register
+from pumice.convert.ir.node import Node, register
 from pumice.convert.ir.structural import Input
 from pumice.errors import ModelError
 
@@ -104,8 +106,24 @@ class _Windowed(Node):
     #: Steps integrated from ``start`` on.
     integration: int
 
-    def input_problem(self, input_shape: tuple[int, ...]) -> str | None:
-        return neuron_input_problem(self.shape, input_shape)
+    def field_problem(self) -> str | None:
+        return check.positive_shape("shape", self.shape)
+
+
+#: The range of a fixed TTFS neuron's 24-bit potential, where its thresholds lie.
+STATE_RANGE = (-(1 << (STATE_BITS - 1)), (1 << (STATE_BITS - 1)) - 1)
+
+
+def _fixed_problem(node: FixedTTFSNeuron | FixedTTFSReadout) -> str | None:
+    """Lava's formats of a fixed TTFS kind: its shape and bias, a neuron's tables."""
+    problems = [check.positive_shape("shape", node.shape), check.fixed_bias(node)]
+    if node.traits.spiking:
+        top = (1 << node.payload_bits) - 1
+        problems += [
+            check.integers_in("threshold", node.threshold, STATE_RANGE),
+            check.integers_in("payload", node.payload, (1, top)),
+        ]
+    return check.first(*problems)
 
 
 @register(role="neuron", domain="float", spiking=True, graded=True, lowered_by="quantize_ttfs")
@@ -156,6 +174,9 @@ class FixedTTFSNeuron(_Windowed):
                 f"{self.payload_bits}"
             )
 
+    def field_problem(self) -> str | None:
+        return _fixed_problem(self)
+
 
 @register(role="neuron", domain="float", lowered_by="quantize_ttfs")
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -181,6 +202,9 @@ class FixedTTFSReadout(_Windowed):
 
     def __post_init__(self) -> None:
         _check_timing(self)
+
+    def field_problem(self) -> str | None:
+        return _fixed_problem(self)
 
 
 def fire_window(node: TTFSNeuron | FixedTTFSNeuron) -> tuple[int, int]:

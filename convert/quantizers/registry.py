@@ -9,25 +9,14 @@ report (values the integer ranges clipped, decays rounded to shifts).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import numpy as np
 
-from pumice.convert.ir import Node
+from pumice.convert.ir.kind_table import KindTable
 
-#: Float kind -> its quantiser.
-QUANTIZERS: dict[type[Node], Callable] = {}
-
-
-def quantizer(*kinds: type[Node]) -> Callable[[Callable], Callable]:
-    """Decorator: ``fn`` quantises nodes of ``kinds``."""
-
-    def add(fn: Callable) -> Callable:
-        for kind in kinds:
-            QUANTIZERS[kind] = fn
-        return fn
-
-    return add
+#: Float kind -> its quantiser; ``@quantizer(Kind)`` adds one.
+QUANTIZERS = KindTable()
+quantizer = QUANTIZERS.register
 
 
 @dataclasses.dataclass

@@ -14,33 +14,12 @@ Tensors are whole runs: (batch, ..., time). A synapse may also register
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from pumice.convert.ir import Node
+from pumice.convert.ir.kind_table import KindTable
 
 #: Kind -> its reference semantics.
-SEMANTICS: dict[type[Node], Callable] = {}
+SEMANTICS = KindTable()
 #: Synapse kind -> its semantics on an ISI binner's output (``fn(node, binned)``).
-ON_EVENTS: dict[type[Node], Callable] = {}
-
-
-def semantics(*kinds: type[Node]) -> Callable[[Callable], Callable]:
-    """Decorator: ``fn`` is the reference semantics of ``kinds``."""
-
-    def add(fn: Callable) -> Callable:
-        for kind in kinds:
-            SEMANTICS[kind] = fn
-        return fn
-
-    return add
-
-
-def on_events(*kinds: type[Node]) -> Callable[[Callable], Callable]:
-    """Decorator: ``fn`` computes the synapse ``kinds`` from an ISI binner's events."""
-
-    def add(fn: Callable) -> Callable:
-        for kind in kinds:
-            ON_EVENTS[kind] = fn
-        return fn
-
-    return add
+ON_EVENTS = KindTable()
+#: Decorators: ``@semantics(Kind)``, ``@on_events(Kind)``.
+semantics = SEMANTICS.register
+on_events = ON_EVENTS.register

@@ -15,7 +15,8 @@ class ConversionConfig:
 
     #: Input model: .pumice, or a format :func:`pumice.convert.model_files.read_model` reads.
     model: Path
-    #: Output model file (fixed point, unless the run stops before quantising).
+    #: Output model file (fixed point, unless the run stops before quantising); its suffix
+    #: chooses the format (:mod:`pumice.convert.model_writers`).
     out: Path
     #: Weight bits per synapse, 1..8.
     bits: int = 8
@@ -23,8 +24,8 @@ class ConversionConfig:
     calibrate: str | None = None
     #: Directory of the calibration dataset's files.
     root: str | None = None
-    #: Calibration samples (the first N of the validation split).
-    calibration_samples: int = 256
+    #: Calibration samples (the first N of the validation split; None: up to 256).
+    calibration_samples: int | None = None
     #: "multiply" (Lava's LIF decays) or "shift" (decays rounded to powers of two).
     leak: str = "multiply"
     #: Fraction of each layer's weights to prune by magnitude (None: no pruning).
@@ -44,6 +45,13 @@ class ConversionConfig:
     start: str | None = None
     #: Last step to run; the graph after it is what ``out`` gets. None: all of them.
     stop: str | None = None
+    #: Seconds per step a NIR model is read at (None: the reader's default).
+    dt: float | None = None
+    #: Input shape of a ``.net`` that starts with a conv layer and has no input layer.
+    input_shape: tuple[int, ...] | None = None
+    #: Where the write step puts the file (a temporary path the caller renames onto
+    #: ``out``); None: ``out`` itself.
+    write_to: Path | None = None
 
     def __post_init__(self) -> None:
         if self.scale < 1 or self.scale & (self.scale - 1):

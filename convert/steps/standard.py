@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 
 from pumice.convert.hardware import check_graph, load_profile, raise_for_violations
-from pumice.convert.ir import save_graph
 from pumice.convert.model_files import read_model
-from pumice.convert.passes import PASSES
+from pumice.convert.model_writers import write_model
+from pumice.convert.passes import PASSES, PassResult
 from pumice.convert.passes.quantize import SLAYER_SCALE
 from pumice.convert.quantization_report import quantization_report
 from pumice.convert.steps.config import ConversionConfig
@@ -21,10 +21,18 @@ from pumice.convert.steps.registry import ConversionState, step
 from pumice.errors import ModelError
 
 
+def _apply(state: ConversionState, result: PassResult) -> bool:
+    """Take a pass's graph and report into the state; whether it changed anything."""
+    if result.changed:
+        state.graph = result.graph
+        state.report.update(result.report)
+    return result.changed
+
+
 @step("load")
 def load(state: ConversionState, config: ConversionConfig) -> str:
     """Read the model file into the IR."""
-    state.graph = read_model(config.model)
+    state.graph = read_model(config.model, dt=config.dt, input_shape=config.input_shape)
     return f"read {config.model} ({state.graph.domain()})"
 
 
@@ -32,15 +40,12 @@ def load(state: ConversionState, config: ConversionConfig) -> str:
 def lower_isi(state: ConversionState, config: ConversionConfig) -> str | None:
     """ISI synapses -> ISI binner + standard synapse."""
     lower = PASSES["lower_isi"](max_isi=config.max_isi, tolerance=config.isi_tolerance)
-    result = lower.apply(state.graph)
-    if not result.changed:
+    if not _apply(state, lower.apply(state.graph)):
         return None
-    state.graph = result.graph
-    state.report.update(result.report)
     return "ISI synapse -> ISI binner + synapse: " + ", ".join(
         f"{name} {layer['synapses_before']}->{layer['synapses_after']} synapses, "
         f"{layer['bins']} bins"
-        for name, layer in result.report["isi_lowering"].items()
+        for name, layer in state.report["isi_lowering"].items()
     )
 
 
@@ -49,10 +54,9 @@ def prune(state: ConversionState, config: ConversionConfig) -> str | None:
     """Magnitude pruning of every layer to ``config.prune``."""
     if config.prune is None:
         return None
-    result = PASSES["prune"](sparsity=config.prune).apply(state.graph)
-    state.graph = result.graph
-    state.report.update(result.report)
-    fractions = result.report["pruning"]["sparsity"]
+    if not _apply(state, PASSES["prune"](sparsity=config.prune).apply(state.graph)):
+        return None
+    fractions = state.report["pruning"]["sparsity"]
     return "magnitude pruning: " + ", ".join(f"{n} {f:.2f}" for n, f in fractions.items())
 
 
@@ -96,14 +100,11 @@ def quantize(state: ConversionState, config: ConversionConfig) -> str:
 @step("trim_isi_bins")
 def trim_isi_bins(state: ConversionState, config: ConversionConfig) -> str | None:
     """Drop ISI bins that quantisation left without a weight."""
-    result = PASSES["trim_isi_bins"]().apply(state.graph)
-    if not result.changed:
+    if not _apply(state, PASSES["trim_isi_bins"]().apply(state.graph)):
         return None
-    state.graph = result.graph
-    state.report.update(result.report)
     return "ISI bins with only zero weights dropped: " + ", ".join(
         f"{n} {t['bins_before']}->{t['bins_after']}"
-        for n, t in result.report["isi_trimming"].items()
+        for n, t in state.report["isi_trimming"].items()
     )
 
 
@@ -144,6 +145,6 @@ def check(state: ConversionState, config: ConversionConfig) -> str | None:
 
 @step("write")
 def write(state: ConversionState, config: ConversionConfig) -> str:
-    """Write the graph to ``config.out``."""
-    save_graph(state.graph, config.out)
-    return f"wrote {config.out}"
+    """Write the graph to ``config.out`` in the format its suffix names."""
+    write_model(state.graph, config.out, to=config.write_to)
+    return f"wrote {config.out} ({config.out.suffix.lstrip('.') or 'pumice'})"

@@ -40,6 +40,8 @@ from pumice.convert.ir import Graph, Node
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
 from pumice.convert.tensor_ops import FLOAT32_EXACT, conv2d, delay_one_step, dense
 from pumice.convert.traffic.energy import energy_breakdown
+from pumice.convert.traffic.neurobench import CONVENTIONS as NEUROBENCH_CONVENTIONS
+from pumice.convert.traffic.neurobench import neurobench_metrics
 from pumice.errors import PumiceError
 
 #: Per-core counts, each per time step.
@@ -418,7 +420,8 @@ def _assemble(
         "energy_per_inference_j": None if breakdown is None else sum(breakdown.values()),
         "energy_breakdown_per_inference_j": breakdown,
         "latency_per_step_s": None,
-        "conventions": CONVENTIONS,
+        "neurobench": neurobench_metrics(graph, spikes),
+        "conventions": CONVENTIONS + NEUROBENCH_CONVENTIONS,
         "notes": notes,
         "per_core": per_core,
         "spike_raster": _raster(graph, spikes),

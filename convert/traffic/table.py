@@ -7,6 +7,29 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
 
+def _neurobench_rows(metrics: dict | None) -> list[tuple[str, str]]:
+    """NeuroBench's metrics (per sample), if the report has them."""
+    if not metrics:
+        return []
+    ops = metrics["synaptic_operations"]
+    return [
+        (
+            "NeuroBench synaptic ops / sample",
+            f"{_number(ops['effective_acs'])} ACs, {_number(ops['effective_macs'])} MACs "
+            f"({_number(ops['dense'])} dense)",
+        ),
+        (
+            "NeuroBench sparsity",
+            f"activations {metrics['activation_sparsity']:.4f}, "
+            f"connections {metrics['connection_sparsity']:.4f}",
+        ),
+        (
+            "NeuroBench parameters",
+            f"{metrics['parameter_count']:,} ({metrics['footprint_bytes']:,} bytes footprint)",
+        ),
+    ]
+
+
 def format_report(report: dict) -> str:
     """Summary lines, a per-core table (means per inference) and the report's notes."""
     per = report["per_inference"]
@@ -36,6 +59,7 @@ def format_report(report: dict) -> str:
         ),
         ("energy / inference", "n/a" if energy is None else f"{energy * 1e6:.4g} uJ"),
         ("latency / step", "n/a"),
+        *_neurobench_rows(report.get("neurobench")),
     ]
     width = max(len(key) for key, _ in summary)
     lines = [f"{key:<{width}}  {value}" for key, value in summary]

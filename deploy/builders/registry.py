@@ -10,26 +10,16 @@ neurons or routers and gives a neuron its sink and monitors.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import numpy as np
 from lava.magma.core.process.process import AbstractProcess
 
-from pumice.convert.ir import Graph, Node
+from pumice.convert.ir import Graph
+from pumice.convert.ir.kind_table import KindTable
 
-#: Kind -> its Lava builder.
-LAVA_BUILDERS: dict[type[Node], Callable] = {}
-
-
-def lava_builder(*kinds: type[Node]) -> Callable[[Callable], Callable]:
-    """Decorator: ``fn`` builds the Lava side of nodes of ``kinds``."""
-
-    def add(fn: Callable) -> Callable:
-        for kind in kinds:
-            LAVA_BUILDERS[kind] = fn
-        return fn
-
-    return add
+#: Kind -> its Lava builder; ``@lava_builder(Kind)`` adds one.
+LAVA_BUILDERS = KindTable()
+lava_builder = LAVA_BUILDERS.register
 
 
 @dataclasses.dataclass

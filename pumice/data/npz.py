@@ -14,8 +14,12 @@ from pumice.errors import DataError
 _SAVE = "save it with numpy.savez(path, x=spikes, y=labels)"
 
 
-def load_npz(path: str | Path) -> Dataset:
-    """Spikes ``x`` (N, *input_shape, T) of 0/1 and integer labels ``y`` (N,) from ``path``."""
+def load_npz(path: str | Path, num_classes: int | None = None) -> Dataset:
+    """Spikes ``x`` (N, *input_shape, T) of 0/1 and integer labels ``y`` (N,) from ``path``.
+
+    ``num_classes`` is the number of classes of the model the data is for: labels outside
+    ``0..num_classes - 1`` are refused, naming that range (default: the labels' own).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"data file '{path}' does not exist: pass an existing .npz file")
@@ -33,7 +37,13 @@ def load_npz(path: str | Path) -> Dataset:
         raise DataError(f"'{path}': y must be 1-D integer labels, got {y.dtype} of shape {y.shape}")
     if len(x) != len(y):
         raise DataError(f"'{path}' has {len(x)} samples in x but {len(y)} labels in y: {_SAVE}")
-    num_classes = int(y.max(initial=0)) + 1
+    if num_classes is None:
+        num_classes = int(y.max(initial=0)) + 1
+    elif len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise DataError(
+            f"'{path}' has labels {y.min()}..{y.max()}, but the model has {num_classes} "
+            f"outputs (classes 0..{num_classes - 1}): relabel the data as 0..{num_classes - 1}"
+        )
     return Dataset(x.astype(np.uint8), y.astype(np.int64), path.stem, num_classes)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from pumice.convert.ir import Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Node, RecurrentCubaLIF
+from pumice.convert.ir.windows import trained_metadata
 from pumice.train.bpsr.blocks import ConvBlock, DenseBlock
 from pumice.train.ir_arrays import ir_array
 
@@ -77,4 +78,4 @@ def export_bpsr(network, metadata: dict | None = None) -> Graph:
             synapse, neuron = _conv_nodes(block, shape)
         shape = neuron.shape
         named += [(f"{name}_synapse", synapse), (name, neuron)]
-    return Graph.chain(named, metadata)
+    return Graph.chain(named, trained_metadata(metadata))

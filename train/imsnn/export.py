@@ -25,6 +25,7 @@ from pumice.convert.ir import (
     ISIDense,
     Node,
 )
+from pumice.convert.ir.windows import trained_metadata
 from pumice.train.imsnn.conv import IsiConv2d
 from pumice.train.imsnn.dense import IsiDense
 from pumice.train.imsnn.plain import PlainConv2d, PlainDense
@@ -68,4 +69,4 @@ def export_imsnn(network: torch.nn.Module, metadata: dict | None = None) -> Grap
                 bias=np.zeros(1),
             )
         named.append((layer.name, neuron))
-    return Graph.chain(named, metadata)
+    return Graph.chain(named, trained_metadata(metadata))

@@ -10,7 +10,9 @@ at the first spike of their window and send its payload on; the output layer is 
 
 Timing follows :class:`~pumice.convert.ttfs_schedule.Schedule`: a network of ``L`` TTFS
 layers (the encoder included) runs ``L * T_w`` steps, plus one step per synapse (Lava's
-delay) and the encoder's single integration step (metadata ``steps``).
+delay) and the encoder's single integration step (metadata ``steps``). That schedule is
+Lava's own time, synapse delays included, so the model records a lag of 0 steps
+(:mod:`pumice.convert.ir.windows`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pumice.convert.ir import (
     TTFSNeuron,
     TTFSReadout,
 )
+from pumice.convert.ir.windows import LAG_KEY
 from pumice.convert.ttfs_schedule import Schedule, kernel_tables, relay_tables
 from pumice.train.ir_arrays import ir_array
 from pumice.train.ttfs.kernel import TemporalKernel
@@ -114,6 +117,7 @@ def export_ttfs(network, metadata: dict | None = None) -> Graph:
     steps = named[-1][1].start + named[-1][1].integration
     metadata = dict(metadata or {})
     metadata["steps"] = steps
+    metadata[LAG_KEY] = 0
     metadata["ttfs"] = {
         "window": window,
         "kernels": {
