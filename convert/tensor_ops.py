@@ -47,13 +47,25 @@ def _finish(result: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.rint(result).astype(np.int64) if result.dtype.kind == "f" else result
 
 
+def sparse_nonzero(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``np.nonzero(x)``, the same indices in the same order; a contiguous byte array is
+    scanned eight bytes at a time first, which is several times faster when few are set."""
+    if x.itemsize != 1 or not x.flags.c_contiguous or x.size % 8:
+        return np.nonzero(x)
+    bytes_ = x.reshape(-1).view(np.uint8)
+    words = np.flatnonzero(bytes_.view(np.uint64))
+    word, byte = np.nonzero(bytes_.reshape(-1, 8)[words])
+    return np.unravel_index(words[word] * 8 + byte, x.shape)
+
+
 def _events(weight: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...] | None:
     """Indices of ``x``'s nonzero entries when integer weights make the event product
     worthwhile (see :data:`SPARSE_DENSITY`), else None."""
     if weight.dtype.kind not in "iu" or x.dtype.kind not in "iub" or x.size == 0:
         return None
-    index = np.nonzero(x)
-    return index if index[0].size < SPARSE_DENSITY * x.size else None
+    if np.count_nonzero(x) >= SPARSE_DENSITY * x.size:
+        return None
+    return sparse_nonzero(x)
 
 
 def _ungrouped(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -114,6 +126,7 @@ def conv2d(
 
 def delay_one_step(x: np.ndarray) -> np.ndarray:
     """Shift along the last (time) axis by one step, zero at step 0 (Lava's synapse buffer)."""
-    out = np.zeros_like(x)
+    out = np.empty_like(x)  # (zeros_like, then the copy, costs several times more)
+    out[..., 0] = 0
     out[..., 1:] = x[..., :-1]
     return out
