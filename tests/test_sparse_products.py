@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pumice.convert.ir import FixedConv2d, FixedDense, SumPool2d
+from pumice.convert.lava_arithmetic import wrap_signed
 from pumice.convert.semantics import SEMANTICS
 from pumice.convert.tensor_ops import delay_one_step, sparse_nonzero
 
@@ -46,3 +47,16 @@ def test_a_synapse_of_a_delayed_input_is_the_delayed_synapse(node, density):
     expected = delay_one_step(semantics(node, x))
     assert np.any(expected)
     np.testing.assert_array_equal(semantics(node, delay_one_step(x)), expected)
+
+
+@pytest.mark.parametrize(("scale", "wraps"), [(1, False), (4000, True)])
+def test_a_fixed_conv_wraps_its_sums_exactly_when_they_leave_24_bits(scale, wraps):
+    node = FixedConv2d(np.full((1, 2, 3, 3), 900 * scale), padding=(1, 1))
+    x = np.full((1, 2, 4, 4, 2), 255, dtype=np.uint8)
+    total = np.full((1, 1, 4, 4, 2), 0, dtype=np.int64)
+    total[:, :, 1:3, 1:3] = 18 * 900 * scale * 255  # every tap of the inner outputs
+    total[:, :, [0, 0, 3, 3], [0, 3, 0, 3]] = 8 * 900 * scale * 255  # corners: 4 taps each
+    total[:, :, [0, 0, 3, 3, 1, 2, 1, 2], [1, 2, 1, 2, 0, 0, 3, 3]] = 12 * 900 * scale * 255
+    got = SEMANTICS[FixedConv2d](node, x)
+    np.testing.assert_array_equal(got, wrap_signed(total, 24))
+    assert np.array_equal(got, total) != wraps
