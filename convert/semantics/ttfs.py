@@ -38,6 +38,9 @@ def _run(node: Node, a: np.ndarray, bias: np.ndarray, record_state: bool, fixed:
     vs = np.zeros(a.shape, dtype) if record_state else None
     spiking = node.traits.spiking
     first, stop = fire_window(node) if spiking else (0, 0)
+    # this layer's payloads, step-major while the loop writes them (one step at a time
+    # into the step-last ``out`` would touch all of it every step)
+    sent = np.zeros((max(min(stop, steps) - first, 0), *shape), dtype=out.dtype)
     end = min(active_until(node), steps)
     for t in range(min(node.start, steps), end):
         u = np.zeros(shape, dtype)
@@ -49,11 +52,13 @@ def _run(node: Node, a: np.ndarray, bias: np.ndarray, record_state: bool, fixed:
         if first <= t < stop:
             k = t - first
             fire = ~fired & (v >= node.threshold[k])
-            out[..., t] = np.where(fire, node.payload[k], 0)
+            sent[k] = np.where(fire, node.payload[k], 0)
             fired |= fire
             v = np.where(fire, 0, v)
         if record_state:
             us[..., t], vs[..., t] = u, v
+    if len(sent):
+        out[..., first : first + len(sent)] = np.moveaxis(sent, 0, -1)
     if record_state and end < steps:
         vs[..., max(end, 0) :] = v[..., None]
     return out, us, vs
