@@ -20,6 +20,7 @@ from pumice.convert.ir.checks import check_input, check_runnable
 from pumice.deploy.builders import LAVA_BUILDERS, BuildContext
 from pumice.deploy.builders.layout import swap_map_layout
 from pumice.deploy.processes.spike_counter.process import SpikeCounter
+from pumice.deploy.sample_resets import SampleResets
 from pumice.errors import ModelError
 
 
@@ -36,15 +37,18 @@ class LavaNetwork:
     shapes: dict[str, tuple[int, ...]]
     #: Vars holding state between steps (neuron u/v, synapse buffers, binner ages).
     state: list = dataclasses.field(default_factory=list)
+    #: Per-sample resets inside Lava, or None.
+    resets: SampleResets | None = None
 
 
-def _sink(node, shape, samples, steps, record_spikes, window):
-    """A neuron layer's ring buffer (whole trains) or counter (spikes per sample in window)."""
+def _sink(node, shape, samples, steps, record_spikes, window, first):
+    """A neuron layer's ring buffer (whole trains) or counter (spikes per sample in window,
+    from step ``first`` on, the layer's reset)."""
     if record_spikes:
         return SpikeSink(shape=shape, buffer=samples * steps)
-    start, stop = window
+    start, stop = max(window[0], first), window[1]
     if not node.traits.spiking:  # any spike at all is an error to catch
-        start, stop = 0, steps
+        start, stop = first, steps
     return SpikeCounter(shape=shape, samples=samples, steps=steps, start=start, stop=stop)
 
 
@@ -55,11 +59,15 @@ def build_lava_network(
     record_spikes: bool = True,
     record_state: bool = False,
     windows: dict[str, tuple[int, int]] | None = None,
+    resets: SampleResets | None = None,
 ) -> LavaNetwork:
     """Processes for ``graph`` fed by ``spikes`` (samples, *input shape, steps) back to back.
 
     With ``record_spikes`` every neuron node gets a ring buffer of its whole spike train;
     otherwise a :class:`SpikeCounter` of its spikes per sample over ``windows[name]``.
+    With ``resets`` every sample starts from rest inside Lava
+    (:mod:`pumice.deploy.sample_resets`); counters then skip each layer's steps before its
+    reset.
     """
     if graph.domain() != "fixed":
         raise ModelError("the Lava backend runs fixed-point graphs only: convert the model first")
@@ -69,8 +77,8 @@ def build_lava_network(
     samples, steps = spikes.shape[0], spikes.shape[-1]
     played = np.moveaxis(spikes, 0, -2).reshape(*spikes.shape[1:-1], samples * steps)
     played = swap_map_layout(played, 0, spikes.ndim - 2)
-    context = BuildContext(graph, shapes, SpikeSource(data=played.astype(np.int32)))
-    net = LavaNetwork(context.source, {}, {}, {}, {}, shapes)
+    context = BuildContext(graph, shapes, SpikeSource(data=played.astype(np.int32)), resets=resets)
+    net = LavaNetwork(context.source, {}, {}, {}, {}, shapes, resets=resets)
     for name, node in graph.nodes.items():
         builder = LAVA_BUILDERS.get(type(node))
         if builder is None:
@@ -87,7 +95,8 @@ def build_lava_network(
         net.neurons[name] = built.process
         shape = tuple(shapes[name][::-1])
         window = (windows or {}).get(name, (0, steps))
-        sink = _sink(node, shape, samples, steps, record_spikes, window)
+        first = 0 if resets is None else resets.offsets[name]
+        sink = _sink(node, shape, samples, steps, record_spikes, window, first)
         built.out_port.connect(sink.a_in)
         net.sinks[name] = sink
         if record_state:

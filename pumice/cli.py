@@ -139,6 +139,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         json_path=args.json,
         spikes_path=args.spikes,
         progress=not args.quiet,
+        device=args.device,
         **_model_options(args),
         **_data_options(args),
     )
@@ -205,6 +206,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
         json_path=args.json,
         png_path=args.png,
         progress=not args.quiet,
+        device=args.device,
         samples=args.samples,
         **_model_options(args),
         **_data_options(args),
@@ -236,6 +238,8 @@ def _cmd_deploy(args: argparse.Namespace) -> None:
         ]
     print(_table(rows))
 
+
+DEVICE_HELP = "emulator device: cpu (compiled kernels, default) or a torch device such as cuda"
 
 #: Conversion steps ``--from``/``--to`` accept (``load`` and ``write`` always run).
 STEP_CHOICES = tuple(name for name in STANDARD_STEPS if name not in ("load", "write"))
@@ -335,6 +339,10 @@ def _add_backend(parser: argparse.ArgumentParser) -> None:
         default="emulator",
         help="emulator (pumice's, batched) or lava (Loihi2SimCfg fixed_pt); default emulator",
     )
+
+
+def _add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="cpu", metavar="DEVICE", help=DEVICE_HELP)
 
 
 def _add_profile(parser: argparse.ArgumentParser, required: bool) -> None:
@@ -450,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = command("run", "run a model on the emulator or on Lava and score it")
     _add_model(run)
     _add_backend(run)
+    _add_device(run)
     _add_data(run, samples_help="the first N samples (default: all)", split_help=_SPLIT_HELP)
     run.add_argument("--json", type=Path, metavar="FILE", help="write the report here")
     run.add_argument(
@@ -471,6 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(report)
     _add_profile(report, required=True)
     _add_backend(report)
+    _add_device(report)
     _add_data(
         report, samples_help="the first N samples (default: up to 100)", split_help=_SPLIT_HELP
     )

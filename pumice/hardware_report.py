@@ -9,13 +9,12 @@ import time
 from pathlib import Path
 
 from pumice.atomic import atomic_write_text
-from pumice.convert.emulator import emulate
 from pumice.convert.hardware import load_profile
 from pumice.convert.ir.windows import run_input
 from pumice.convert.mapping import Mapping, map_graph
 from pumice.convert.model_files import read_model
 from pumice.convert.traffic import traffic_report
-from pumice.inference import check_backend
+from pumice.inference import CPU, check_backend, emulate_on
 from pumice.model_inputs import DataOptions, data_file, model_inputs
 from pumice.outputs import check_outputs, file_output, json_text, staged
 
@@ -56,6 +55,7 @@ def report_model(
     json_path: str | Path | None = None,
     png_path: str | Path | None = None,
     progress: bool = True,
+    device: str = CPU,
     **data_options,
 ) -> tuple[Mapping, dict]:
     """Map the model, run samples of a dataset on ``backend``, report the traffic.
@@ -63,8 +63,9 @@ def report_model(
     ``data_options`` are :class:`~pumice.model_inputs.DataOptions` fields (at most
     :data:`REPORT_SAMPLES` samples unless ``samples`` says otherwise). The run is the
     model's own (:func:`~pumice.convert.ir.windows.run_input`: T steps, plus one for
-    pumice's trained networks); the report gains the backend and the seconds the run and
-    the report took. ``json_path``/``png_path`` are written together or not at all.
+    pumice's trained networks), the emulator's on ``device``; the report gains the backend
+    and the seconds the run and the report took. ``json_path``/``png_path`` are written
+    together or not at all.
     """
     options = DataOptions(data=data, sample_limit=REPORT_SAMPLES, **data_options)
     outputs = [file_output("--json", json_path), file_output("--png", png_path)]
@@ -72,7 +73,7 @@ def report_model(
         outputs, {"the model": model, "--data": data_file(data), **_profile_input(profile)}
     )
     graph = read_model(model, dt=dt, input_shape=input_shape)
-    check_backend(graph, backend)
+    check_backend(graph, backend, device)
     hardware = load_profile(profile)
     mapping = map_graph(graph, hardware)
     inputs = model_inputs(graph, options, recorded=True)
@@ -83,7 +84,7 @@ def report_model(
 
         run = run_on_lava(graph, padded, record_spikes=True, progress=progress)
     else:
-        run = emulate(graph, padded, record_spikes=True, progress=progress)
+        run = emulate_on(graph, padded, device, record_spikes=True, progress=progress)
     run_s = time.perf_counter() - start
     start = time.perf_counter()
     report = traffic_report(graph, mapping, {graph.input: padded, **run.spikes}, hardware)

@@ -19,6 +19,18 @@ from pumice.errors import PumiceError
 
 #: Backends ``run`` accepts.
 BACKENDS = ("emulator", "lava")
+#: The emulator's own device: its compiled CPU kernels; any other is a torch device.
+CPU = "cpu"
+
+
+def emulate_on(graph: Graph, spikes: np.ndarray, device: str = CPU, **options):
+    """:func:`pumice.convert.emulator.emulate` on ``device``: "cpu" (the compiled kernels)
+    or a torch device such as "cuda" (:mod:`pumice.accelerate`)."""
+    if device == CPU:
+        return emulate(graph, spikes, **options)
+    from pumice.accelerate.emulator import emulate_on_device
+
+    return emulate_on_device(graph, spikes, device, **options)
 
 
 @dataclasses.dataclass
@@ -53,10 +65,13 @@ class RunReport:
         return data
 
 
-def check_backend(graph: Graph, backend: str) -> None:
-    """Raise :class:`PumiceError` unless ``backend`` exists and can run ``graph``."""
+def check_backend(graph: Graph, backend: str, device: str = CPU) -> None:
+    """Raise :class:`PumiceError` unless ``backend`` exists and can run ``graph`` on
+    ``device``."""
     if backend not in BACKENDS:
         raise PumiceError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
+    if backend == "lava" and device != CPU:
+        raise PumiceError(f"--device {device} is for the emulator; Lava simulates on the CPU")
     if backend == "lava" and graph.domain() != "fixed":
         raise PumiceError(
             "the Lava backend runs fixed-point graphs only: convert the model first "
@@ -72,9 +87,11 @@ def run_graph(
     progress: bool = True,
     *,
     record_spikes: bool = False,
+    device: str = CPU,
 ) -> RunReport:
-    """Run ``spikes`` (samples, *input shape, T) on ``backend`` and score against ``labels``."""
-    check_backend(graph, backend)
+    """Run ``spikes`` (samples, *input shape, T) on ``backend`` and score against ``labels``;
+    the emulator runs on ``device`` (see :func:`emulate_on`)."""
+    check_backend(graph, backend, device)
     steps = spikes.shape[-1]
     padded, windows = run_input(graph, spikes)
     start = time.perf_counter()
@@ -85,8 +102,13 @@ def run_graph(
             graph, padded, windows=windows, record_spikes=record_spikes, progress=progress
         )
     else:
-        result = emulate(
-            graph, padded, windows=windows, record_spikes=record_spikes, progress=progress
+        result = emulate_on(
+            graph,
+            padded,
+            device,
+            windows=windows,
+            record_spikes=record_spikes,
+            progress=progress,
         )
     wall = time.perf_counter() - start
     predictions = result.predictions(graph.output)

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -75,6 +76,16 @@ def _existing_ancestor(path: Path) -> Path:
     return ancestor
 
 
+def _is_stream(path: Path) -> bool:
+    """An existing output that is neither a regular file nor a folder (a terminal, a pipe,
+    ``/dev/full``): written straight into, since renaming onto it would replace the device."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _check_writable(output: Output, folder: Path) -> None:
     """Create and remove a file in ``folder``: the one honest test of writing there."""
     try:
@@ -103,6 +114,10 @@ def _check_one(output: Output) -> None:
                 )
     elif path.is_dir():
         raise OutputError(f"{output.option} '{path}' is an existing folder: name a file in it")
+    elif _is_stream(path):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{output.option} '{path}': cannot write to it: choose another path")
+        return
     ancestor = path if output.in_place and path.is_dir() else _existing_ancestor(path)
     if not ancestor.is_dir():
         raise OutputError(
@@ -142,11 +157,14 @@ def check_outputs(
 
 def _temporary(output: Output) -> Path:
     path = output.path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not _is_stream(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     if output.folder:
         return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
     fd, temp = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent
+        prefix=f".{path.stem}.",
+        suffix=f".part{path.suffix}",
+        dir=None if _is_stream(path) else path.parent,
     )
     os.close(fd)
     return Path(temp)
@@ -161,6 +179,11 @@ def _remove(path: Path) -> None:
 
 
 def _commit(output: Output, temp: Path) -> None:
+    if _is_stream(output.path):
+        with open(temp, "rb") as source, open(output.path, "wb") as stream:
+            shutil.copyfileobj(source, stream)
+        temp.unlink()
+        return
     if not output.folder:
         os.replace(temp, output.path)
         return
@@ -193,7 +216,8 @@ def staged(outputs: Iterable[Output | None]) -> Iterator[dict[str, Path]]:
         current = None
         yield dict(temps)
         for current in given:
-            _commit(current, temps.pop(current.option))
+            _commit(current, temps[current.option])
+            del temps[current.option]
     except BaseException as exc:
         for temp in temps.values():
             _remove(temp)

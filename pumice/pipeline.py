@@ -96,6 +96,7 @@ def run_model(
     dt: float | None = None,
     input_shape: tuple[int, ...] | None = None,
     progress: bool = True,
+    device: str = "cpu",
     **data_options,
 ) -> RunReport:
     """Run a model file on data; optionally write the report as JSON and the spike trains.
@@ -104,13 +105,13 @@ def run_model(
     ``split``, ``samples``, ``seed``, ``steps``, ``max_rate``). ``spikes_path`` gets an
     ``.npz`` of every neuron layer's trains (samples, *shape, T) by layer name, ``output``,
     ``labels`` and ``predictions``. Outputs are checked before the run and written
-    together at its end.
+    together at its end. The emulator runs on ``device``: "cpu" or a torch device ("cuda").
     """
     options = DataOptions(data=data, **data_options)
     outputs = [file_output("--json", json_path), file_output("--spikes", spikes_path)]
     check_outputs(outputs, {"the model": model, "--data": data_file(data)})
     graph = read_model(model, dt=dt, input_shape=input_shape)
-    check_backend(graph, backend)
+    check_backend(graph, backend, device)
     inputs = model_inputs(graph, options, recorded=spikes_path is not None)
     report = run_graph(
         graph,
@@ -119,6 +120,7 @@ def run_model(
         backend,
         progress=progress,
         record_spikes=spikes_path is not None,
+        device=device,
     )
     report.data = inputs.source
     report.model_steps = graph.metadata.get("steps")

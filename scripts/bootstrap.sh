@@ -40,7 +40,7 @@ venv_pip_install 'asteval>=0.9.31,<0.10' 'networkx<=2.8.7' 'scikit-learn>=1.5,<1
 
 stage "test tools"
 venv_pip_install pytest hypothesis ruff nbclient nbformat ipykernel tqdm onnx 'nir>=1.0.8,<2' \
-    'import-linter>=2.13,<3' 'onnxruntime==1.32.0' 'numpy<2'
+    'import-linter>=2.13,<3' 'numba>=0.60,<0.70' 'onnxruntime==1.32.0' 'numpy<2'
 
 # snnTorch, Norse (+ nirtorch), Sinabs and NeuroBench declare torch/torchaudio/nir pins that
 # would pull other builds; their real runtime needs (torch, nir, matplotlib, tqdm, pbr) are here.

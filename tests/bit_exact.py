@@ -1,8 +1,10 @@
-"""Shared check of the bit-exact tests: Lava and the emulator agree on every neuron."""
+"""Shared check of the bit-exact tests: Lava, the compiled emulator and the numpy reference
+agree on every neuron."""
 
 from __future__ import annotations
 
 import numpy as np
+from kernel_spy import kernel_spy, nodes_without_kernel_run
 
 from pumice.convert.emulator import emulate
 from pumice.convert.ir import RunResult
@@ -10,11 +12,22 @@ from pumice.deploy.lava_run import run_on_lava
 
 
 def assert_lava_matches_emulator(graph, spikes: np.ndarray) -> tuple[RunResult, RunResult]:
-    """Run ``spikes`` on both; assert equal spikes, u and v of every neuron layer and step."""
-    expected = emulate(graph, spikes, record_spikes=True, record_state=True)
+    """Run ``spikes`` on Lava and on the emulator with both engines; assert equal spikes, u
+    and v of every neuron layer and step, and that every kind with a kernel ran it."""
+    with kernel_spy() as calls:
+        expected = emulate(graph, spikes, record_spikes=True, record_state=True)
+    assert nodes_without_kernel_run(graph, calls) == []
+    reference = emulate(graph, spikes, record_spikes=True, record_state=True, engine="numpy")
     actual = run_on_lava(graph, spikes, record_spikes=True, record_state=True)
     for name, _ in graph.neurons():
-        np.testing.assert_array_equal(actual.spikes[name], expected.spikes[name], err_msg=name)
-        np.testing.assert_array_equal(actual.u[name], expected.u[name], err_msg=f"{name} u")
-        np.testing.assert_array_equal(actual.v[name], expected.v[name], err_msg=f"{name} v")
+        for run, label in ((reference, "numpy reference"), (actual, "Lava")):
+            np.testing.assert_array_equal(
+                run.spikes[name], expected.spikes[name], err_msg=f"{name} spikes, {label}"
+            )
+            np.testing.assert_array_equal(
+                run.u[name], expected.u[name], err_msg=f"{name} u, {label}"
+            )
+            np.testing.assert_array_equal(
+                run.v[name], expected.v[name], err_msg=f"{name} v, {label}"
+            )
     return expected, actual

@@ -135,6 +135,44 @@ def random_recurrent_graph(rng: np.random.Generator, conv: bool) -> Graph:
     return dataclasses.replace(graph, nodes=nodes)
 
 
+def random_pooled_graph(rng: np.random.Generator) -> Graph:
+    """Conv, LIF, sum pooling (a grouped conv, as the quantiser lowers ``SumPool2d``), LIF,
+    then a dense layer into a LIF or, one time in two, a non-spiking readout."""
+    channels, h, w = int(rng.integers(1, 3)), int(rng.integers(5, 9)), int(rng.integers(5, 9))
+    out_ch = int(rng.integers(1, 4))
+    conv = FixedConv2d(
+        rng.integers(-120, 121, size=(out_ch, channels, 3, 3)),
+        padding=(int(rng.integers(0, 2)), int(rng.integers(0, 2))),
+        weight_exp=int(rng.integers(0, 2)),
+    )
+    shape = conv.output_shape((channels, h, w))
+    kernel = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    pool = FixedConv2d(
+        np.full((out_ch, 1, *kernel), int(rng.integers(20, 120))),
+        stride=kernel,
+        groups=out_ch,
+        weight_exp=int(rng.integers(0, 2)),
+    )
+    pooled = pool.output_shape(shape)
+    n_in, n_out = int(np.prod(pooled)), int(rng.integers(1, 6))
+    readout = bool(rng.integers(2))
+    dense = random_dense(rng, n_in, n_out)
+    if readout:  # keep v far below the non-spiking layer's limit (2**23 - 64)
+        dense = dataclasses.replace(dense, weight_exp=min(dense.weight_exp, -1))
+    return Graph.chain(
+        [
+            ("input", Input((channels, h, w))),
+            ("conv1_synapse", conv),
+            ("conv1", random_lif(rng, shape)),
+            ("pool1_synapse", pool),
+            ("pool1", random_lif(rng, pooled)),
+            ("flat", Flatten()),
+            ("dense1_synapse", dense),
+            ("dense1", random_li(rng, (n_out,)) if readout else random_lif(rng, (n_out,))),
+        ]
+    )
+
+
 def random_li(rng: np.random.Generator, shape: tuple[int, ...]) -> FixedCubaLI:
     """A non-spiking output layer with random 12-bit decays and bias."""
     return FixedCubaLI(

@@ -1,11 +1,12 @@
-"""Emulator vs Lava fixed_pt on random graphs: identical spikes, u and v, every layer and step."""
+"""Emulator (compiled kernels and numpy reference) vs Lava fixed_pt on random graphs:
+identical spikes, u and v, every layer and step."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from bit_exact import assert_lava_matches_emulator
-from graph_factory import random_graph
+from graph_factory import random_graph, random_pooled_graph
 
 from pumice.convert.emulator import emulate
 
@@ -50,6 +51,16 @@ def test_fuzz_covers_every_variant():
         "conv", "dense", "sparse", "mixed", "excitatory", "inhibitory",
         "negative exp", "non-negative exp", "shift leak",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_pooled_graph_bit_exact(seed):
+    """Conv, sum pooling (a grouped conv), dense into a LIF or a non-spiking readout."""
+    rng = np.random.default_rng(200 + seed)
+    graph = random_pooled_graph(rng)
+    in_shape = graph.nodes[graph.input].shape
+    spikes = (rng.random((2, *in_shape, 12)) < rng.uniform(0.2, 0.8)).astype(np.uint8)
+    assert_lava_matches_emulator(graph, spikes)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import stat
+import threading
 
 import numpy as np
 import pytest
@@ -141,3 +144,38 @@ def test_a_write_refused_outside_pumices_writers_is_one_line(tmp_path, monkeypat
     err = capsys.readouterr().err
     expected = f"cannot write '{tmp_path / 'metrics.jsonl'}': No space left on device"
     assert err == f"pumice: error: {expected}\n"
+
+
+def _read_fifo_in_background(fifo):
+    """Read ``fifo`` to its end on a thread; returns the thread and a list to hold the bytes."""
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    return reader, got
+
+
+def test_a_device_or_pipe_output_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    check_outputs([file_output("--json", fifo)], {})
+    reader, got = _read_fifo_in_background(fifo)
+    with staged([file_output("--json", fifo)]) as temp:
+        assert temp["--json"].parent != tmp_path  # never staged beside a device
+        atomic_write_text(temp["--json"], '{"a": 1}')
+    reader.join(timeout=10)
+    assert got == [b'{"a": 1}']
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_a_device_that_refuses_the_write_is_one_line_and_nothing_is_left(tmp_path, monkeypatch):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader, _ = _read_fifo_in_background(fifo)
+    monkeypatch.setattr("shutil.copyfileobj", _full_disk)
+    with pytest.raises(OutputError, match=r"cannot write '.*pipe': No space left on device"):
+        with staged([file_output("--json", fifo)]) as temp:
+            atomic_write_text(temp["--json"], "{}")
+    reader.join(timeout=10)
+    assert not temp["--json"].exists()
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

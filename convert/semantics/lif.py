@@ -26,7 +26,7 @@ def recurrence(node: Node) -> Callable[[np.ndarray], np.ndarray] | None:
     """What a recurrent node's spikes of the previous step add to its input, or None.
 
     Fixed-point: Lava Dense's arithmetic (clipped and truncated mantissas, then the
-    exponent's arithmetic shift).
+    exponent's arithmetic shift, sent on an int32 channel).
     """
     if not node.traits.recurrent:
         return None
@@ -39,7 +39,7 @@ def recurrence(node: Node) -> Callable[[np.ndarray], np.ndarray] | None:
     def feedback(fired: np.ndarray) -> np.ndarray:
         total = tensor_ops.dense(weight, fired.reshape(len(fired), -1, 1))[..., 0]
         if exponent is not None:
-            total = la.arithmetic_shift(total, exponent)
+            total = la.wrap_int32(la.arithmetic_shift(total, exponent))
         return total.reshape(fired.shape)
 
     return feedback
@@ -75,7 +75,8 @@ def float_lif(node: CubaLIF, a: np.ndarray, record_state: bool):
 def integer_lif(a: np.ndarray, step: Callable, record_state: bool, feedback=None):
     """Loop an integer neuron ``step(u, v, a_t) -> (u, v, spikes)`` over the time axis.
 
-    ``feedback`` (see :func:`recurrence`) adds the previous step's recurrent input.
+    ``feedback`` (see :func:`recurrence`) adds the previous step's recurrent input; Lava's
+    input port sums its two channels in int32.
     """
     shape = a.shape[:-1]
     u = np.zeros(shape, dtype=np.int64)
@@ -87,7 +88,7 @@ def integer_lif(a: np.ndarray, step: Callable, record_state: bool, feedback=None
     for t in range(a.shape[-1]):
         a_t = a[..., t]
         if feedback is not None and t > 0:
-            a_t = a_t + feedback(spikes[..., t - 1])
+            a_t = la.wrap_int32(a_t + feedback(spikes[..., t - 1]))
         u, v, fired = step(u, v, a_t)
         spikes[..., t] = fired
         if record_state:

@@ -1,4 +1,8 @@
-"""Reference semantics of the dense, convolution and pooling synapses (float and fixed)."""
+"""Reference semantics of the dense, convolution and pooling synapses (float and fixed).
+
+A fixed-point synapse's output is what Lava sends on its int32 channel: Dense wraps its
+int64 sum to int32 there, Conv clamps to 24 bits first.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ def _dense(node: Dense, x: np.ndarray) -> np.ndarray:
 @semantics(FixedDense)
 def _fixed_dense(node: FixedDense, x: np.ndarray) -> np.ndarray:
     weight = la.effective_dense_weights(node.weight, node.num_weight_bits)
-    return la.arithmetic_shift(tensor_ops.dense(weight, x), node.weight_exp)
+    return la.wrap_int32(la.arithmetic_shift(tensor_ops.dense(weight, x), node.weight_exp))
 
 
 @semantics(Conv2d)
@@ -67,7 +71,7 @@ def _binned_dense(node: Dense, x: Binned) -> np.ndarray:
 @on_events(FixedDense)
 def _binned_fixed_dense(node: FixedDense, x: Binned) -> np.ndarray:
     weight = la.effective_dense_weights(node.weight, node.num_weight_bits)
-    return la.arithmetic_shift(_binned_dense_total(weight, x), node.weight_exp)
+    return la.wrap_int32(la.arithmetic_shift(_binned_dense_total(weight, x), node.weight_exp))
 
 
 def _binned_conv_total(node: Conv2d | FixedConv2d, weight: np.ndarray, x: Binned):

@@ -21,25 +21,32 @@ An ISI binner has no neurons: a spike leaves its neuron on the binner line of it
 synapses; the spike is generated (and its messages sent) by the neuron's core.
 
 Messages, hops and synaptic operations are attributed to the step of the spike. Each
-count is a product of a (samples x steps, neurons) spike matrix with a small
-(neurons, cores) incidence matrix, per layer (a sparse spike matrix for binner lines).
+count is a product of a layer's spikes with a small (neurons, cores) incidence matrix,
+computed spike by spike, and the active updates come from the present synapses the spikes
+reach (:mod:`.event_counts`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
-from scipy.sparse import csr_matrix, issparse
 
-from pumice.convert.event_ops import conv_events, dense_events
 from pumice.convert.hardware import HardwareProfile
-from pumice.convert.intervals import Binned, intervals
+from pumice.convert.intervals import intervals
 from pumice.convert.ir import Graph, Node
+from pumice.convert.kernels.trains import Trains
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
-from pumice.convert.tensor_ops import FLOAT32_EXACT, conv2d, delay_one_step, dense
 from pumice.convert.traffic.energy import energy_breakdown
+from pumice.convert.traffic.event_counts import (
+    Events,
+    Reach,
+    arrivals,
+    events_of,
+    incidence_counts,
+    line_activity,
+    updates_per_core,
+)
 from pumice.convert.traffic.neurobench import CONVENTIONS as NEUROBENCH_CONVENTIONS
 from pumice.convert.traffic.neurobench import neurobench_metrics
 from pumice.errors import PumiceError
@@ -139,66 +146,42 @@ def _source_columns(
     return columns
 
 
-def _count(spikes, matrix: np.ndarray) -> np.ndarray:
-    """``spikes @ matrix`` for 0/1 spikes (rows, dense or sparse) and nonnegative integer
-    counts, exactly."""
-    if issparse(spikes):
-        return np.asarray(spikes @ matrix.astype(np.int64))
-    exact32 = matrix.sum(axis=0).max(initial=0) < FLOAT32_EXACT
-    dtype = np.float32 if exact32 else np.float64
-    return np.rint(spikes.astype(dtype) @ matrix.astype(dtype)).astype(np.int64)
+def _trains(batch: dict, binned: dict, synapses: LayerSynapses) -> Trains:
+    """The spikes a synapse set carries: its source's, or its binner's lines."""
+    if synapses.binner is None:
+        return Trains.from_ir(batch[synapses.source])
+    return Trains.from_intervals(binned[synapses.binner], synapses.bins)
 
 
-def _as_rows(train: np.ndarray) -> np.ndarray:
-    """(samples, *shape, steps) -> (samples, steps, neurons)."""
-    samples, steps = train.shape[0], train.shape[-1]
-    return train.reshape(samples, -1, steps).transpose(0, 2, 1)
+def _binned_intervals(graph: Graph, binners: dict, spikes: dict, steps: int) -> dict:
+    """Each binner's input ISIs: (samples, *input shape, steps)."""
+    shapes = graph.shapes()
+    return {
+        binner: intervals(spikes[s.source].reshape(-1, *shapes[graph.predecessor(binner)], steps))
+        for binner, s in binners.items()
+    }
 
 
-def _binned_rows(binned: Binned) -> csr_matrix:
-    """A binner's output as a sparse (samples x steps, lines) spike matrix, lines flat."""
-    sample, line, *position, step = binned.events()
-    samples, channels, *plane, steps = binned.intervals.shape
-    for size, index in zip(plane, position, strict=True):
-        line = line * size + index
-    shape = (samples * steps, channels * binned.num_bins * math.prod(plane))
-    ones = np.ones(line.size, dtype=np.int64)
-    return csr_matrix((ones, (sample * steps + step, line)), shape=shape)
+def _events(graph, layers, binners, spikes, steps) -> dict[str, Events]:
+    """The spike lists of the input, every neuron layer and every binner's lines."""
+    binned = _binned_intervals(graph, binners, spikes, steps)
+    events = {name: events_of(Trains.from_ir(train)) for name, train in spikes.items()}
+    for s in layers:
+        if s.binner is not None and s.binner not in events:
+            events[s.binner] = events_of(_trains(spikes, binned, s))
+    return events
 
 
-def _synaptic_events(synapses: LayerSynapses, source_train: np.ndarray | Binned) -> np.ndarray:
-    """Present synapses each neuron receives a spike on, per step: (samples, neurons, steps)."""
-    node = synapses.node
-    conv = node.traits.connectivity == "conv"
-    present = (node.weight != 0).astype(np.int64)
-    if isinstance(source_train, Binned):
-        samples, steps = source_train.intervals.shape[0], source_train.intervals.shape[-1]
-        if conv and node.groups == 1:
-            height, width = source_train.intervals.shape[2:4]
-            events = conv_events(
-                present,
-                (height, width),
-                samples,
-                steps,
-                source_train.events(),
-                node.stride,
-                node.padding,
-                node.dilation,
-            )
-            return events.reshape(samples, synapses.n_post, -1)
-        if not conv:
-            sample, line, step = source_train.events()
-            events = dense_events(present, samples, steps, sample, line, step)
-            return events.reshape(samples, synapses.n_post, -1)
-        source_train = source_train.dense()
-    if conv:
-        events = conv2d(
-            present, source_train, node.stride, node.padding, node.dilation, node.groups
-        )
-    else:
-        rows = source_train.reshape(source_train.shape[0], -1, source_train.shape[-1])
-        events = dense(present, rows)
-    return events.reshape(events.shape[0], synapses.n_post, -1)
+def _feed(synapses: LayerSynapses) -> str:
+    """Whose spike lists a synapse set reads: its binner's, else its source's."""
+    return synapses.binner or synapses.source
+
+
+def _reaches(layers, events: dict[str, Events]) -> list[Reach]:
+    """Every synapse set's :class:`Reach`, its inputs ordered by their spikes in the run."""
+    return [
+        Reach.of(s.pre, s.post, s.n_post, line_activity(events[_feed(s)], s.n_pre)) for s in layers
+    ]
 
 
 def _check_trains(graph: Graph, mapping: Mapping, spikes: dict[str, np.ndarray]) -> None:
@@ -230,7 +213,7 @@ def traffic_report(
     mapping: Mapping,
     spikes: dict[str, np.ndarray],
     profile: HardwareProfile,
-    batch_size: int = 64,
+    batch_size: int = 256,
 ) -> dict:
     """Per-core traffic of spike trains on ``mapping`` (see the module docstring), as JSON.
 
@@ -258,35 +241,24 @@ def traffic_report(
         if plan.matrix:
             plans[feed] = plan
     matrices = {feed: np.concatenate(plan.matrix, axis=1) for feed, plan in plans.items()}
-    binner_shapes = {b: graph.shapes()[graph.predecessor(b)] for b in binners}
-    hot = {s.layer: _one_hot(mapping.neuron_cores(s.layer)) for s in layers}
+    run_events = _events(graph, layers, binners, spikes, steps)
+    reaches = _reaches(layers, run_events)
+    owners = {
+        s.layer: np.unique(mapping.neuron_cores(s.layer), return_inverse=True) for s in layers
+    }
     per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
     core_peak = np.zeros(n_cores, dtype=np.int64)
     network_peak = input_messages = payload_bits = 0
     graded = {name: _payload_bits(graph.nodes[name]) for name in (graph.input, *mapping.shapes)}
     for start in range(0, samples, batch_size):
-        batch = {
-            name: (train[start : start + batch_size] != 0).astype(np.uint8)
-            for name, train in spikes.items()
-        }
+        batch = {name: train[start : start + batch_size] for name, train in spikes.items()}
         counts = {
             q: np.zeros((len(batch[graph.input]), steps, n_cores), np.int64) for q in QUANTITIES
         }
-        binned = {
-            binner: Binned(
-                intervals(batch[s.source].reshape(-1, *binner_shapes[binner], steps)), s.bins
-            )
-            for binner, s in binners.items()
-        }
+        events = {name: e.samples(start, start + batch_size) for name, e in run_events.items()}
         for feed, plan in plans.items():
             source = feeds[feed][0]
-            if feed in binned:
-                rows = _binned_rows(binned[feed])
-            else:
-                rows = _as_rows(batch[feed])
-                rows = rows.reshape(-1, rows.shape[-1])
-            result = _count(rows, matrices[feed])
-            result = result.reshape(len(batch[graph.input]), steps, -1)
+            result = incidence_counts(events[feed], matrices[feed])
             column = 0
             for (quantity, cores), block in zip(plan.targets, plan.matrix, strict=True):
                 part = result[..., column : column + block.shape[1]]
@@ -296,18 +268,16 @@ def traffic_report(
                 if quantity == "messages_received":
                     payload_bits += int(part.sum()) * graded[source]
                 column += block.shape[1]
-        events_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
-        for synapses in layers:
-            train = batch[synapses.source] if synapses.binner is None else binned[synapses.binner]
-            events = delay_one_step(_synaptic_events(synapses, train))
-            events_by_layer[synapses.layer] = events_by_layer.get(synapses.layer, 0) + events
-        for layer, events in events_by_layer.items():
-            fired = batch[layer].reshape(events.shape)
-            active = ((events > 0) | (fired > 0)).transpose(0, 2, 1)
-            cores, one_hot = hot[layer]
-            rows = active.reshape(-1, active.shape[-1])
-            counts["neuron_updates_active"][..., cores] += _count(rows, one_hot).reshape(
-                *active.shape[:2], -1
+        arrived_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
+        for synapses, reach in zip(layers, reaches, strict=True):
+            arrived = arrivals(events[_feed(synapses)], reach)
+            if synapses.layer in arrived_by_layer:
+                arrived |= arrived_by_layer[synapses.layer]
+            arrived_by_layer[synapses.layer] = arrived
+        for layer, arrived in arrived_by_layer.items():
+            cores, local = owners[layer]
+            counts["neuron_updates_active"][..., cores] += updates_per_core(
+                arrived, events[layer], local, cores.size
             )
         for quantity, count in counts.items():
             per_step[quantity] += count.sum(axis=0)

@@ -12,7 +12,13 @@ from pumice.deploy.processes.isi_binner.process import IntervalBinner
 def _binner(context: BuildContext, name: str, node: ISIBinner) -> Built:
     """A binner expands Lava's last axis (channel ``c`` to ``c * K + k``) as the IR expands
     its first, so only a binner over a flattened map needs its lines reordered."""
-    process = IntervalBinner(shape=context.input_shape(name)[::-1], num_bins=int(node.num_bins))
+    resets = context.resets
+    process = IntervalBinner(
+        shape=context.input_shape(name)[::-1],
+        num_bins=int(node.num_bins),
+        reset_interval=0 if resets is None else resets.period,
+        reset_step=0 if resets is None else resets.offsets[name],
+    )
     order = context.input_order(name)
     if order is not None:
         order = binned_order(order, int(node.num_bins))

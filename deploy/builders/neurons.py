@@ -1,11 +1,12 @@
-"""Lava builders of the fixed-point neurons: Lava's ``LIF`` for a multiplier leak, pumice's
-``ShiftLeakLIF`` for a shift leak, and a recurrent layer's ``Dense`` back to itself."""
+"""Lava builders of the fixed-point neurons: Lava's ``LIF`` for a multiplier leak (its
+``LIFReset`` when samples reset inside Lava), pumice's ``ShiftLeakLIF`` for a shift leak,
+and a recurrent layer's ``Dense`` back to itself."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from lava.proc.lif.process import LIF
+from lava.proc.lif.process import LIF, LIFReset
 
 from pumice.convert.ir import (
     FixedCubaLI,
@@ -45,6 +46,14 @@ def _with_recurrence(name: str, node: Node, neuron, ir_shape: tuple[int, ...]) -
     return built
 
 
+def _reset_parameters(context: BuildContext, name: str) -> dict[str, int]:
+    """``reset_interval`` and ``reset_offset`` of pumice's processes (interval 0: never)."""
+    if context.resets is None:
+        return {"reset_interval": 0, "reset_offset": 0}
+    resets = context.resets
+    return {"reset_interval": resets.period, "reset_offset": resets.reset_offset(name)}
+
+
 @lava_builder(FixedCubaLIF, FixedRecurrentCubaLIF, FixedCubaLI)
 def _lif(context: BuildContext, name: str, node: Node) -> Built:
     ir_shape = context.shapes[name]
@@ -53,7 +62,7 @@ def _lif(context: BuildContext, name: str, node: Node) -> Built:
     # 2**23 - 1, a v far outside any trained output's range. The run refuses such a spike
     # (its sink counts it), as the emulator does, instead of returning a reset v.
     vth = int(node.vth) if node.traits.spiking else NON_SPIKING_VTH
-    neuron = LIF(
+    parameters = dict(
         shape=tuple(ir_shape[::-1]),
         du=int(node.du),
         dv=int(node.dv),
@@ -61,6 +70,14 @@ def _lif(context: BuildContext, name: str, node: Node) -> Built:
         bias_mant=lava_per_neuron(node.bias_mant, ir_shape),
         bias_exp=int(node.bias_exp),
     )
+    if context.resets is None:
+        neuron = LIF(**parameters)
+    else:
+        neuron = LIFReset(
+            **parameters,
+            reset_interval=context.resets.period,
+            reset_offset=context.resets.reset_offset(name),
+        )
     return _with_recurrence(name, node, neuron, ir_shape)
 
 
@@ -75,5 +92,6 @@ def _shift_lif(context: BuildContext, name: str, node: FixedShiftLIF) -> Built:
         bias_mant=lava_per_neuron(node.bias_mant, ir_shape),
         bias_exp=int(node.bias_exp),
         no_leak=NO_LEAK,
+        **_reset_parameters(context, name),
     )
     return _with_recurrence(name, node, neuron, ir_shape)

@@ -16,6 +16,7 @@ from lava.magma.core.process.process import AbstractProcess
 
 from pumice.convert.ir import Graph
 from pumice.convert.ir.kind_table import KindTable
+from pumice.deploy.sample_resets import SampleResets
 
 #: Kind -> its Lava builder; ``@lava_builder(Kind)`` adds one.
 LAVA_BUILDERS = KindTable()
@@ -49,6 +50,8 @@ class BuildContext:
     shapes: dict[str, tuple[int, ...]]
     source: AbstractProcess
     built: dict[str, Built] = dataclasses.field(default_factory=dict)
+    #: Per-sample resets inside Lava, or None (states are reset between runs instead).
+    resets: SampleResets | None = None
 
     def fed_by(self, name: str) -> str:
         """The node feeding ``name``."""

@@ -30,6 +30,9 @@ class PyIntervalBinnerModelFixed(PyLoihiProcessModel):
     def run_spk(self) -> None:
         bins = self.proc_params["num_bins"]
         spiked = self.a_in.recv() != 0
+        interval, start = self.proc_params["reset_interval"], self.proc_params["reset_step"]
+        if interval and (self.time_step - 1) % interval == start:
+            self.age[:] = min(start, bins + 1)  # the ages of a sample silent until now
         # One more step since the last spike; past the last bin the exact count is not needed.
         age = np.minimum(self.age + 1, bins + 1)
         lines = np.zeros((*age.shape, bins), dtype=np.int32)

@@ -18,11 +18,17 @@ class IntervalBinner(AbstractProcess):
     A spike of neuron ``(..., c)`` whose interval since the previous spike (or since the
     start of the run, counting the first step as 1) is ``k <= num_bins`` leaves on
     ``(..., c * num_bins + k - 1)``; longer intervals leave on no line. ``age`` holds the
-    steps since each neuron's last spike; set it to 0 to start a new sample.
+    steps since each neuron's last spike; set it to 0 to start a new sample. With a
+    ``reset_interval`` the binner starts a new sample by itself at run step ``reset_step``
+    (0-based) of every ``reset_interval`` steps, as if the sample had been silent until then.
     """
 
-    def __init__(self, *, shape: tuple[int, ...], num_bins: int) -> None:
-        super().__init__(shape=shape, num_bins=num_bins)
+    def __init__(
+        self, *, shape: tuple[int, ...], num_bins: int, reset_interval: int = 0, reset_step: int = 0
+    ) -> None:
+        super().__init__(
+            shape=shape, num_bins=num_bins, reset_interval=reset_interval, reset_step=reset_step
+        )
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=(*shape[:-1], shape[-1] * num_bins))
         self.age = Var(shape=shape, init=0)

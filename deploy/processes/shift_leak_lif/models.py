@@ -6,9 +6,9 @@ multiplier decays are the identity here (``du = dv = 0`` and no Loihi 1 current-
 offset), so the model leaks ``u`` and ``v`` by shifts first and lets the template do the
 rest. The leak is written independently of pumice's emulator; tests compare the two.
 
-Like Lava's LIF, the template computes in int32 and wraps ``u`` once per step, so the two
-agree while ``|u|`` stays below 2**30: only inputs above 2**18 for many steps without leak
-could push ``u`` past that, where the emulator's int64 would not overflow.
+Like Lava's LIF, the template computes in int32 and wraps ``u`` once per step; the
+emulator does the same (:mod:`pumice.convert.lava_arithmetic`), beyond 24 bits included.
+A reset zeroes ``u`` and ``v`` before the step's dynamics, as Lava's ``LIFReset`` does.
 """
 
 from __future__ import annotations
@@ -44,9 +44,15 @@ class PyShiftLeakLIFModelFixed(AbstractPyLifModelFixed):
         super().__init__(proc_params)
         self.ds_offset = 0  # with du = 0: the template's current decay keeps u as it is
         self.no_leak = int(proc_params["no_leak"])
+        self.reset_interval = int(proc_params.get("reset_interval", 0))
+        self.reset_offset = int(proc_params.get("reset_offset", 0))
 
     def subthr_dynamics(self, activation_in: np.ndarray) -> None:
         """Shift leaks of ``u`` and ``v``, then the template's input, bias, wrap and saturation."""
+        interval = self.reset_interval
+        if interval and self.time_step % interval == self.reset_offset % interval:
+            self.u[:] = 0
+            self.v[:] = 0
         self.u[:] = self._shift_leak(self.u, self.shift_u)
         self.v[:] = self._shift_leak(self.v, self.shift_v)
         super().subthr_dynamics(activation_in)
