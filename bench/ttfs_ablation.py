@@ -9,21 +9,22 @@ budget, seed and initial weights; SM starts its kernels at x_max = 2, as the pap
 row does, the others at the config's x_max = 1), tests each surrogate on the whole test
 split, and then:
 
+- ``deploy``: converts the row with the best validation accuracy to fixed point, runs it
+  on the emulator over the whole test split and on Lava over the first ``--lava-samples``,
+  and runs ``pumice report`` (Loihi 2 profile) on it;
 - ``slayer``: trains the rate-coded SLAYER network of the same shape (``--slayer-config``)
   for one epoch on the first ``--slayer-samples`` training samples (a BPTT epoch on all of
   them takes hours on this CPU);
 - ``timing``: seconds per training sample of the TTFS surrogate (eager and compiled) and
   of SLAYER BPTT, measured in one process on the same samples, and their ratio;
-- ``deploy``: converts the row with the best validation accuracy to fixed point, runs it
-  on the emulator over the whole test split and on Lava over the first ``--lava-samples``,
-  and runs ``pumice report`` (Loihi 2 profile) on it and on the SLAYER network;
-- ``write``: ``--out`` (the ablation: rows and the deployed network), ``--compare-out``
-  (TTFS vs rate coding: report figures and training cost), a markdown table and a plot.
+- ``compare``: the SLAYER network in fixed point through ``pumice report`` too.
 
-Every part keeps its result under ``--runs`` and is skipped once done; ``--next`` does
-only the next pending part (with the short part after it: slayer with timing, deploy with
-write), so each run under the heavy-job lock stays short: repeat the same command until it
-says everything is written. Not a test.
+After every part it writes what is done so far: ``--out`` (the ablation: rows and the
+deployed network), ``--compare-out`` (TTFS vs rate coding: report figures and training
+cost), a markdown table and a plot. Every part keeps its result under ``--runs`` and is
+skipped once done; ``--next`` does only the next pending part (slayer with timing), so
+each run under the heavy-job lock stays short: repeat the same command until it says
+everything is written. Not a test.
 """
 
 from __future__ import annotations
@@ -231,8 +232,20 @@ def time_training(config: TrainConfig, slayer_path: Path, samples: int, runs: Pa
     _write_json(runs / "timing.json", result)
 
 
+def _report(model: Path, samples: int) -> dict:
+    """``pumice report``'s figures per inference (Loihi 2 profile, the first ``samples``)."""
+    _, report = report_model(model, "loihi2", samples=samples, progress=True)
+    return {
+        "model": str(model),
+        "cores": report["cores_used"],
+        "steps": report["steps"],
+        "samples": samples,
+        "per_inference": {k: report["per_inference"][k] for k in REPORT_KEYS},
+    }
+
+
 def deploy(rows: list[Row], runs: Path, lava_samples: int, report_samples: int) -> None:
-    """Best row -> fixed point -> emulator (whole test split), Lava (a subset), reports."""
+    """Best row -> fixed point -> emulator (whole test split), Lava (a subset), report."""
     done = {row.slug: _json(runs / row.slug / "row.json") for row in rows}
     best = max(rows, key=lambda row: done[row.slug]["val_accuracy"])
     folder = runs / best.slug
@@ -244,6 +257,7 @@ def deploy(rows: list[Row], runs: Path, lava_samples: int, report_samples: int) 
     same_counts = all(
         np.array_equal(lava.counts[name], emulator.counts[name][subset]) for name in lava.counts
     )
+    labels = load_labels(fixed, max(lava.samples, report_samples))
     deployed = {
         "model": best.model,
         "lambda_tb": best.lambda_tb,
@@ -255,31 +269,28 @@ def deploy(rows: list[Row], runs: Path, lava_samples: int, report_samples: int) 
         "lava_accuracy": lava.accuracy,
         "lava_samples": lava.samples,
         "emulator_accuracy_on_lava_samples": float(
-            (emulator.predictions[subset] == np.asarray(load_labels(fixed, lava.samples))).mean()
+            (emulator.predictions[subset] == labels[subset]).mean()
         ),
         "lava_equals_emulator": bool(
             np.array_equal(lava.predictions, emulator.predictions[subset]) and same_counts
         ),
         "lava_wall_s": lava.wall_s,
     }
+    report = _report(fixed, report_samples)
+    report["emulator_accuracy"] = float(
+        (emulator.predictions[:report_samples] == labels[:report_samples]).mean()
+    )
+    _write_json(runs / "deploy.json", {"deployed": deployed, "report": report})
+
+
+def compare(runs: Path, report_samples: int) -> None:
+    """The SLAYER network in fixed point: its accuracy and report on the same samples."""
     slayer_fixed = runs / "slayer" / "model.fixed.pumice"
     convert_model(runs / "slayer" / MODEL_FILE, slayer_fixed, profile="loihi2")
-    slayer_run = run_model(slayer_fixed, "emulator", samples=report_samples, progress=True)
-    reports = {}
-    for name, model in (("ttfs", fixed), ("slayer", slayer_fixed)):
-        _, report = report_model(model, "loihi2", samples=report_samples, progress=True)
-        reports[name] = {
-            "model": str(model),
-            "cores": report["cores_used"],
-            "steps": report["steps"],
-            "per_inference": {k: report["per_inference"][k] for k in REPORT_KEYS},
-        }
-    reports["slayer"]["emulator_accuracy"] = slayer_run.accuracy
-    reports["ttfs"]["emulator_accuracy"] = float(
-        (emulator.predictions[:report_samples] == load_labels(fixed, report_samples)).mean()
-    )
-    reports["samples"] = report_samples
-    _write_json(runs / "deploy.json", {"deployed": deployed, "reports": reports})
+    run = run_model(slayer_fixed, "emulator", samples=report_samples, progress=True)
+    report = _report(slayer_fixed, report_samples)
+    report["emulator_accuracy"] = run.accuracy
+    _write_json(runs / "compare.json", report)
 
 
 def load_labels(model: Path, samples: int) -> np.ndarray:
@@ -290,16 +301,16 @@ def load_labels(model: Path, samples: int) -> np.ndarray:
 
 
 def write_results(rows: list[Row], runs: Path, command: str, out: Path, compare: Path) -> None:
-    """The two JSON files, the markdown table and the plot."""
-    summaries = [_json(runs / row.slug / "row.json") for row in rows]
+    """The two JSON files, the markdown table and the plot, of the parts done so far."""
+    summaries = [s for s in (_json(runs / row.slug / "row.json") for row in rows) if s]
+    if not summaries:
+        return
     deployed = _json(runs / "deploy.json")
-    timing = _json(runs / "timing.json")
-    slayer = _json(runs / "slayer" / "slayer.json")
     keys = ("model", "lambda_tb", "test_accuracy", "spikes_per_sample", "spikes_per_neuron")
     ablation = {
         "command": command,
         "rows": [{key: s[key] for key in keys} for s in summaries],
-        "deployed": deployed["deployed"],
+        "deployed": deployed["deployed"] if deployed else None,
         "details": {
             "epochs": summaries[0]["epochs"],
             "val_accuracy": {_label(s): s["val_accuracy"] for s in summaries},
@@ -314,12 +325,14 @@ def write_results(rows: list[Row], runs: Path, command: str, out: Path, compare:
         },
     }
     _write_json(out, ablation)
+    slayer = _json(runs / "slayer" / "slayer.json")
     comparison = {
         "command": command,
-        "report_samples": deployed["reports"]["samples"],
-        "ttfs": deployed["reports"]["ttfs"],
-        "slayer": {**deployed["reports"]["slayer"], **slayer},
-        "training_cost": timing,
+        "ttfs": deployed["report"] if deployed else None,
+        "slayer": {**_json(runs / "compare.json"), **slayer}
+        if slayer and (runs / "compare.json").exists()
+        else None,
+        "training_cost": _json(runs / "timing.json"),
     }
     _write_json(compare, comparison)
     atomic_write_text(out.with_suffix(".md"), _table(ablation, comparison))
@@ -345,6 +358,8 @@ def _table(ablation: dict, comparison: dict) -> str:
             f"{row['spikes_per_sample']:,.0f} | {row['spikes_per_neuron']:.4f} |"
         )
     d = ablation["deployed"]
+    if d is None:
+        return "\n".join([*lines, ""])
     lines += [
         "",
         f"deployed {d['model']}: surrogate {100 * d['surrogate_accuracy']:.2f} %, fixed point "
@@ -353,13 +368,23 @@ def _table(ablation: dict, comparison: dict) -> str:
         f"(emulator there {100 * d['emulator_accuracy_on_lava_samples']:.2f} %), "
         f"Lava equals emulator: {d['lava_equals_emulator']}",
         "",
-        "| per inference | TTFS | SLAYER rate-coded |",
-        "|---|---|---|",
     ]
-    ttfs, slayer = comparison["ttfs"]["per_inference"], comparison["slayer"]["per_inference"]
-    for key in REPORT_KEYS:
-        lines.append(f"| {key.removesuffix('_total')} | {ttfs[key]:,.1f} | {slayer[key]:,.1f} |")
+    if comparison["slayer"] is not None:
+        ttfs, slayer = comparison["ttfs"], comparison["slayer"]
+        lines += [
+            f"| per inference (first {ttfs['samples']} test samples) | TTFS | SLAYER rate-coded |",
+            "|---|---|---|",
+            f"| accuracy there | {100 * ttfs['emulator_accuracy']:.1f} % | "
+            f"{100 * slayer['emulator_accuracy']:.1f} % |",
+            f"| steps | {ttfs['steps']} | {slayer['steps']} |",
+        ]
+        for key in REPORT_KEYS:
+            mine, theirs = ttfs["per_inference"][key], slayer["per_inference"][key]
+            lines.append(f"| {key.removesuffix('_total')} | {mine:,.1f} | {theirs:,.1f} |")
+        lines.append("")
     cost = comparison["training_cost"]
+    if cost is None:
+        return "\n".join(lines)
     lines += [
         "",
         f"training: TTFS surrogate {cost['ttfs_eager_epoch_s']:.0f} s/epoch eager, "
@@ -423,6 +448,11 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows
         ],
         (
+            "deploy",
+            runs / "deploy.json",
+            lambda: deploy(rows, runs, args.lava_samples, args.report_samples),
+        ),
+        (
             "slayer",
             runs / "slayer" / "slayer.json",
             lambda: train_slayer(
@@ -434,26 +464,19 @@ def main(argv: list[str] | None = None) -> int:
             runs / "timing.json",
             lambda: time_training(base, Path(args.slayer_config), args.timing_samples, runs),
         ),
-        (
-            "deploy",
-            runs / "deploy.json",
-            lambda: deploy(rows, runs, args.lava_samples, args.report_samples),
-        ),
-        (
-            "write",
-            Path(args.out),
-            lambda: write_results(rows, runs, command, Path(args.out), Path(args.compare_out)),
-        ),
+        ("compare", runs / "compare.json", lambda: compare(runs, args.report_samples)),
     ]
     for name, done, run in parts:
-        if done.exists() and name != "write":
+        if done.exists():
             continue
         started = time.perf_counter()
         print(f"== {name}", flush=True)
         run()
+        write_results(rows, runs, command, Path(args.out), Path(args.compare_out))
         print(f"== {name} done in {time.perf_counter() - started:.0f} s", flush=True)
-        if args.next and name not in ("slayer", "deploy"):  # timing, write follow at once
+        if args.next and name != "slayer":  # timing follows slayer at once
             return 0
+    write_results(rows, runs, command, Path(args.out), Path(args.compare_out))
     print(f"everything written: {args.out}, {args.compare_out}")
     return 0
 
