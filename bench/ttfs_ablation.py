@@ -426,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slayer-config", default="configs/slayer_fmnist_cnn.toml")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lambda-tb", type=float, nargs="+", default=[1e-4, 1e-3])
-    parser.add_argument("--slayer-samples", type=int, default=2000)
+    parser.add_argument("--slayer-samples", type=int, default=640)
     parser.add_argument("--slayer-test-samples", type=int, default=500)
     parser.add_argument("--timing-samples", type=int, default=1024)
     parser.add_argument("--lava-samples", type=int, default=30)
