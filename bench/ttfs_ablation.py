@@ -151,7 +151,7 @@ def train_slayer(config_path: Path, samples: int, test_samples: int, runs: Path)
     splits = config_splits(config.data)
     subset = Splits(
         splits.train.subset(np.arange(samples)),
-        splits.val.subset(np.arange(min(500, len(splits.val)))),
+        splits.val.subset(np.arange(min(200, len(splits.val)))),
         splits.test.subset(np.arange(test_samples)),
     )
     resume = (folder / "checkpoint.pt").exists()
@@ -214,7 +214,7 @@ def time_training(config: TrainConfig, slayer_path: Path, samples: int, runs: Pa
         result[f"{name}_total_s"] = time.perf_counter() - started
     torch.manual_seed(0)
     model = build_network(slayer, data.input_shape)
-    few = data.subset(np.arange(min(samples, 8 * slayer.train.batch_size)))
+    few = data.subset(np.arange(min(samples, 4 * slayer.train.batch_size)))
     batches = spike_batches(
         few, slayer.data.steps, slayer.train.batch_size, np.random.default_rng(0),
         slayer.data.max_rate, True, "cpu", slayer.data.encoding,
@@ -427,9 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lambda-tb", type=float, nargs="+", default=[1e-4, 1e-3])
     parser.add_argument("--slayer-samples", type=int, default=640)
-    parser.add_argument("--slayer-test-samples", type=int, default=500)
+    parser.add_argument("--slayer-test-samples", type=int, default=200)
     parser.add_argument("--timing-samples", type=int, default=1024)
-    parser.add_argument("--lava-samples", type=int, default=30)
+    parser.add_argument("--lava-samples", type=int, default=20)
     parser.add_argument("--report-samples", type=int, default=100)
     parser.add_argument("--runs", default="runs/ttfs_ablation")
     parser.add_argument("--out", default="bench/results/ttfs_ablation.json")
