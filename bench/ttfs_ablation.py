@@ -12,17 +12,17 @@ split, and then:
 - ``deploy``: converts the row with the best validation accuracy to fixed point, runs it
   on the emulator over the whole test split and on Lava over the first ``--lava-samples``,
   and runs ``pumice report`` (Loihi 2 profile) on it;
+- ``timing``: seconds per training sample of the TTFS surrogate (eager and compiled) and
+  of SLAYER BPTT, measured in one process on the same samples, and their ratio;
 - ``slayer``: trains the rate-coded SLAYER network of the same shape (``--slayer-config``)
   for one epoch on the first ``--slayer-samples`` training samples (a BPTT epoch on all of
   them takes hours on this CPU);
-- ``timing``: seconds per training sample of the TTFS surrogate (eager and compiled) and
-  of SLAYER BPTT, measured in one process on the same samples, and their ratio;
 - ``compare``: the SLAYER network in fixed point through ``pumice report`` too.
 
 After every part it writes what is done so far: ``--out`` (the ablation: rows and the
 deployed network), ``--compare-out`` (TTFS vs rate coding: report figures and training
 cost), a markdown table and a plot. Every part keeps its result under ``--runs`` and is
-skipped once done; ``--next`` does only the next pending part (slayer with timing), so
+skipped once done; ``--next`` does only the next pending part (slayer with compare), so
 each run under the heavy-job lock stays short: repeat the same command until it says
 everything is written. Not a test.
 """
@@ -453,16 +453,16 @@ def main(argv: list[str] | None = None) -> int:
             lambda: deploy(rows, runs, args.lava_samples, args.report_samples),
         ),
         (
+            "timing",
+            runs / "timing.json",
+            lambda: time_training(base, Path(args.slayer_config), args.timing_samples, runs),
+        ),
+        (
             "slayer",
             runs / "slayer" / "slayer.json",
             lambda: train_slayer(
                 Path(args.slayer_config), args.slayer_samples, args.slayer_test_samples, runs
             ),
-        ),
-        (
-            "timing",
-            runs / "timing.json",
-            lambda: time_training(base, Path(args.slayer_config), args.timing_samples, runs),
         ),
         ("compare", runs / "compare.json", lambda: compare(runs, args.report_samples)),
     ]
@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         run()
         write_results(rows, runs, command, Path(args.out), Path(args.compare_out))
         print(f"== {name} done in {time.perf_counter() - started:.0f} s", flush=True)
-        if args.next and name != "slayer":  # timing follows slayer at once
+        if args.next and name != "slayer":  # its report (compare) follows at once
             return 0
     write_results(rows, runs, command, Path(args.out), Path(args.compare_out))
     print(f"everything written: {args.out}, {args.compare_out}")
