@@ -20,6 +20,8 @@ SPARSE_DENSITY = 0.01
 #: up to 2**53.
 FLOAT32_EXACT = 1 << 24
 FLOAT64_EXACT = 1 << 53
+#: Patch matrix elements a convolution builds at once (frames are taken in chunks).
+PATCH_ELEMENTS = 1 << 24
 
 
 def _exact_dtype(weight: np.ndarray, inputs_max: float) -> type:
@@ -118,8 +120,16 @@ def conv2d(
     windows = windows[:, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]]
     n, _, ho, wo = windows.shape[:4]
     windows = windows.reshape(n, groups, in_per_group, ho, wo, kh, kw)
-    kernels = weight.astype(dtype).reshape(groups, out_ch // groups, in_per_group, kh, kw)
-    out = np.einsum("ngchwij,gocij->ngohw", windows, kernels, optimize=True)
+    # Per group, one matrix product of the frames' patches (im2col) with the kernels.
+    kernels = weight.astype(dtype).reshape(groups, out_ch // groups, in_per_group * kh * kw)
+    out = np.empty((n, groups, out_ch // groups, ho, wo), dtype)
+    chunk = max(1, PATCH_ELEMENTS // (ho * wo * in_per_group * kh * kw))
+    for start in range(0, n, chunk):
+        part = windows[start : start + chunk]
+        for group in range(groups):
+            patches = part[:, group].transpose(0, 2, 3, 1, 4, 5).reshape(-1, kernels.shape[-1])
+            product = (patches @ kernels[group].T).reshape(len(part), ho, wo, -1)
+            out[start : start + chunk, group] = product.transpose(0, 3, 1, 2)
     out = out.reshape(batch, steps, out_ch, ho, wo)
     return _finish(np.moveaxis(out, 1, -1), weight)
 

@@ -28,7 +28,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(
     ("extra", "family"),
-    [("", "slayer"), ("[imsnn]\nmean_max = 8.0\n", "imsnn"), ("[bpsr]\n", "bpsr")],
+    [
+        ("", "slayer"),
+        ("[imsnn]\nmean_max = 8.0\n", "imsnn"),
+        ("[bpsr]\n", "bpsr"),
+        ("[asf]\n", "asf"),
+    ],
 )
 def test_section_selects_family_and_survives_a_round_trip(tmp_path, extra, family):
     config = load_config(write(tmp_path, BASE + extra))
@@ -61,7 +66,7 @@ def test_bad_family_values_name_the_key(tmp_path, section, problem):
         load_config(write(tmp_path, BASE + section))
 
 
-@pytest.mark.parametrize("family", ["[imsnn]\nmean_max = 8.0\n", "[bpsr]\n"])
+@pytest.mark.parametrize("family", ["[imsnn]\nmean_max = 8.0\n", "[bpsr]\n", "[asf]\n"])
 @pytest.mark.parametrize(
     ("slayer_only", "problem"),
     [

@@ -21,6 +21,7 @@ SECTIONS = {
     "imsnn": {"imsnn": {"mean_max": 4.0}},
     "bpsr": {"bpsr": {}},
     "ttfs": {"ttfs": {}},
+    "asf": {"asf": {}},
 }
 #: ``[data]`` settings a family needs (TTFS networks take intensity frames).
 DATA = {"ttfs": {"encoding": "intensity"}}

@@ -30,6 +30,7 @@ from pumice.toml_dataclass import (
     toml_lines,
     type_name,
 )
+from pumice.train.sections.asf import AsfConfig
 from pumice.train.sections.bpsr import BpsrConfig
 from pumice.train.sections.imsnn import ImsnnConfig
 from pumice.train.sections.ttfs import TtfsConfig
@@ -257,6 +258,8 @@ class TrainConfig:
     bpsr: BpsrConfig | None = None
     #: ``[ttfs]``: present for a TTFS network (time-to-first-spike, surrogate DNN).
     ttfs: TtfsConfig | None = None
+    #: ``[asf]``: present for an ASF network (accumulated spiking flow, counts backward).
+    asf: AsfConfig | None = None
 
     def __post_init__(self) -> None:
         chosen = [name for name in _OPTIONAL_SECTIONS if getattr(self, name) is not None]
@@ -285,13 +288,15 @@ class TrainConfig:
 
     @property
     def family(self) -> str:
-        """ "slayer", "imsnn", "bpsr" or "ttfs": which network family the config trains."""
+        """ "slayer", "imsnn", "bpsr", "ttfs" or "asf": which network family the config trains."""
         if self.imsnn is not None:
             return "imsnn"
         if self.bpsr is not None:
             return "bpsr"
         if self.ttfs is not None:
             return "ttfs"
+        if self.asf is not None:
+            return "asf"
         return "slayer"
 
 
@@ -303,10 +308,11 @@ _SECTIONS: dict[str, type] = {
     "imsnn": ImsnnConfig,
     "bpsr": BpsrConfig,
     "ttfs": TtfsConfig,
+    "asf": AsfConfig,
 }
 
 #: Sections that may be left out and then stay None (they select a network family).
-_OPTIONAL_SECTIONS = ("imsnn", "bpsr", "ttfs")
+_OPTIONAL_SECTIONS = ("imsnn", "bpsr", "ttfs", "asf")
 
 
 def load_config(path: str | os.PathLike) -> TrainConfig:

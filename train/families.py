@@ -25,6 +25,7 @@ FAMILIES: dict[str, str] = {
     "imsnn": "pumice.train.imsnn.network:ImsnnNetwork",
     "bpsr": "pumice.train.bpsr.network:BpsrNetwork",
     "ttfs": "pumice.train.ttfs.network:TtfsNetwork",
+    "asf": "pumice.train.asf.network:AsfNetwork",
 }
 
 

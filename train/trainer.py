@@ -209,6 +209,7 @@ def _train(
         train_losses, train_accuracy = _train_epoch(
             model, optimizer, splits.train, config, epoch, device, progress
         )
+        train_s = time.perf_counter() - started
         val_accuracy, spikes = _evaluate_split(model, splits.val, config)
         record = {
             "epoch": epoch,
@@ -218,6 +219,7 @@ def _train(
             "val_accuracy": val_accuracy,
             "spikes_per_neuron": spikes,
             "wall_s": time.perf_counter() - started,
+            "train_s": train_s,
         }
         metrics.append(record)
         save_checkpoint(
