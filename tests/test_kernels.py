@@ -113,6 +113,34 @@ def test_dense_kernel_with_each_table_and_accumulator(weights, table_type, accum
         _assert_same(graph, (rng.random((2, 300, 10)) < density).astype(np.uint8))
 
 
+def test_dense_kernel_counts_each_input_from_its_usual_state():
+    """Inputs of every habit in one sample, on both layouts (the input's neuron-major
+    trains, a hidden layer's time-major ones): always silent, always spiking, rarely or
+    often different from their usual state, in a layer wide enough for rows and in one
+    narrow enough for dot products."""
+    rng = np.random.default_rng(11)
+    steps = 41
+    rates = np.repeat([0.0, 1.0, 0.02, 0.98, 0.3, 0.7], 8)
+    spikes = (rng.random((3, rates.size, steps)) < rates[:, None]).astype(np.uint8)
+    lif = dict(du=300, dv=200, bias_mant=np.zeros(1))
+    graph = Graph.chain(
+        [
+            ("input", Input((rates.size,))),
+            ("wide_synapse", FixedDense(rng.integers(-128, 128, (40, rates.size)))),
+            ("wide", FixedCubaLIF((40,), vth=300, **lif)),
+            ("narrow_synapse", FixedDense(rng.integers(-128, 128, (5, 40)))),
+            ("narrow", FixedCubaLIF((5,), vth=600, **lif)),
+            ("last_synapse", FixedDense(rng.integers(-128, 128, (40, 5)))),
+            ("last", FixedCubaLIF((40,), vth=100, **lif)),
+        ]
+    )
+    run = emulate(graph, spikes, record_spikes=True, engine="numpy")
+    for name in ("wide", "narrow"):  # the hidden layers feed both kinds of habits
+        rate = run.spikes[name].mean(axis=(0, 2))
+        assert rate.min() < 0.1 and rate.max() > 0.5, name
+    _assert_same(graph, spikes)
+
+
 def test_a_kind_without_a_kernel_runs_its_numpy_semantics(monkeypatch):
     rng = np.random.default_rng(8)
     graph = random_graph(rng, conv=True)

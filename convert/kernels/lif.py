@@ -97,6 +97,14 @@ def _shift_step(u, v, drive, shift_u, shift_v, bias, threshold, fires):
     return fired
 
 
+@njit(cache=True, inline="always")
+def _step(u, v, drive, shift_leak, factor_u, factor_v, shift_u, shift_v, bias, threshold, fires):
+    """One step of every neuron with its leak; returns the number that fired."""
+    if shift_leak:
+        return _shift_step(u, v, drive, shift_u, shift_v, bias, threshold, fires)
+    return _multiply_step(u, v, drive, factor_u, factor_v, bias, threshold, fires)
+
+
 @njit(cache=True)
 def copy(source, target):
     """``target[:] = source`` as a plain loop (numba's slice assignment is slower)."""
@@ -131,13 +139,15 @@ def lif_run(
                 send(acc, scale, exponent, feedback)
                 for o in range(width):
                     drive[o] = np.int32(np.int64(arriving[o]) + feedback[o])
-                arriving = drive
-            if shift_leak:
-                step_total = _shift_step(u, v, arriving, shift_u, shift_v, bias, threshold, fires)
+                step_total = _step(
+                    u, v, drive, shift_leak, factor_u, factor_v, shift_u, shift_v, bias,
+                    threshold, fires,
+                )  # fmt: skip
             else:
-                step_total = _multiply_step(
-                    u, v, arriving, factor_u, factor_v, bias, threshold, fires
-                )
+                step_total = _step(
+                    u, v, arriving, shift_leak, factor_u, factor_v, shift_u, shift_v, bias,
+                    threshold, fires,
+                )  # fmt: skip
             total += step_total
             if start <= t < stop and step_total > 0:
                 row = counts[b]

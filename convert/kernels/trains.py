@@ -74,7 +74,8 @@ class Trains:
 @dataclasses.dataclass(frozen=True)
 class Current:
     """Synaptic input as the kernels pass it: what each neuron receives at each step
-    (after Lava's one-step buffer), int32 (batch, steps, neurons)."""
+    (after Lava's one-step buffer), int32 (batch, steps, neurons), or int16 where the
+    synapse's weights cannot send more."""
 
     data: np.ndarray
     #: Shape of the neurons it feeds.

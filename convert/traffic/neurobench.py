@@ -37,6 +37,7 @@ import numpy as np
 from pumice.convert.ir import Graph, Node
 from pumice.convert.ir.fixed_point import BIAS_MANT_BITS, DECAY_SHIFT, THRESHOLD_BITS, WEIGHT_BITS
 from pumice.convert.ir.recurrence import recurrent_name, recurrent_synapse
+from pumice.convert.kernels.totals import line_totals
 from pumice.convert.semantics import SEMANTICS
 from pumice.convert.tensor_ops import conv2d
 from pumice.errors import PumiceError
@@ -103,7 +104,7 @@ def _counts(graph: Graph, train: np.ndarray, binner: str | None, in_shape) -> np
     """Spikes per presynaptic line over the window: (samples, *in_shape)."""
     samples = len(train)
     if binner is None:
-        return train.sum(axis=-1, dtype=np.int64).reshape(samples, *in_shape)
+        return line_totals(train).reshape(samples, *in_shape)
     fed = graph.shapes()[graph.predecessor(binner)]
     node = graph.nodes[binner]
     binned = SEMANTICS[type(node)](node, train.reshape(samples, *fed, train.shape[-1]))
@@ -197,7 +198,7 @@ def neurobench_metrics(
             biased.add(name)
         if node.traits.spiking:
             train = _window(spikes[name], windows.get(name))
-            fired += int(train.sum(dtype=np.int64))
+            fired += int(line_totals(train).sum())
             neurons_steps += train.size
     biases = sum(np.size(_bias(graph.nodes[name])) for name in biased)
     return {
