@@ -80,9 +80,10 @@ def _numpy_neuron(node, x, outputs: Outputs) -> NeuronRun:
     fired, u, v = SEMANTICS[type(node)](node, x, outputs.state or outputs.potentials)
     start, stop = outputs.window
     batch = len(fired)
+    # a graded spike carries its payload: count spikes, not payloads
     return NeuronRun(
-        counts=fired[..., start:stop].sum(axis=-1, dtype=np.int64),
-        fired=fired.reshape(batch, -1).sum(axis=1, dtype=np.int64),
+        counts=np.count_nonzero(fired[..., start:stop], axis=-1),
+        fired=np.count_nonzero(fired.reshape(batch, -1), axis=1),
         trains=fired if outputs.trains else None,
         potentials=v[..., stop - 1] if outputs.potentials else None,
         u=u if outputs.state else None,
@@ -115,8 +116,13 @@ def _run_node(node, x, compiled: bool, outputs: Outputs | None):
         return delay_one_step(ON_EVENTS[kind](node, x))
     if isinstance(x, LineEvents) and role != "router":
         x = x.dense()
-    if role == "synapse":
+    if role == "synapse" and node.traits.isi:
         return delay_one_step(SEMANTICS[kind](node, x))
+    if role == "synapse":
+        # Lava delivers a synapse's output a step late; a synapse without ISI state acts
+        # alike at every step (and sends 0 for no input), so delaying its input instead is
+        # the same and cheaper (spikes are smaller than the sums)
+        return SEMANTICS[kind](node, delay_one_step(x))
     if role == "neuron":
         return _numpy_neuron(node, x, outputs)
     return SEMANTICS[kind](node, x)
@@ -162,6 +168,18 @@ def _run_batch(graph: Graph, spikes, record_spikes, record_state, windows, engin
     )
 
 
+#: Bytes of run-long arrays one part of a batch may hold in the numpy semantics (every
+#: node's output is kept for the part).
+BATCH_BYTES = 2 << 30
+
+
+def fitting_batch(graph: Graph, steps: int, batch_size: int) -> int:
+    """``batch_size``, lowered so one batch's node outputs (8 bytes per value and step)
+    stay within :data:`BATCH_BYTES`: large maps over long runs (a TTFS CNN) need it."""
+    per_sample = 8 * steps * sum(int(np.prod(shape)) for shape in graph.shapes().values())
+    return max(1, min(batch_size, BATCH_BYTES // max(per_sample, 1)))
+
+
 def emulate_batches(
     graph: Graph,
     batches: Iterable[np.ndarray],
@@ -178,7 +196,9 @@ def emulate_batches(
     check_runnable(graph)
     for spikes in batches:
         check_input(graph, spikes)
-        part = _part_size(graph, spikes.shape[-1]) if engine == "kernels" else len(spikes)
+        steps = spikes.shape[-1]
+        part = _part_size(graph, steps) if engine == "kernels" else len(spikes)
+        part = fitting_batch(graph, steps, max(part, 1))
         parts = []
         with numba.parallel_chunksize(SAMPLES_PER_TASK):
             for start in range(0, max(len(spikes), 1), part):

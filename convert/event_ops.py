@@ -39,8 +39,8 @@ def dense_events(
     step: np.ndarray,
     values: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``weight @ s`` for spikes at (sample, line, step), each of its value (default 1):
-    (batch, out, steps)."""
+    """``weight @ s`` for spikes at (sample, line, step), each ``values`` strong (graded
+    spikes; default 1): (batch, out, steps)."""
     shape = (batch * steps, weight.shape[1])
     out = _product(sample * steps + step, line, shape, weight.T, values)
     return out.reshape(batch, steps, -1).transpose(0, 2, 1)
@@ -55,16 +55,17 @@ def conv_events(
     stride: tuple[int, int],
     padding: tuple[int, int],
     dilation: tuple[int, int] = (1, 1),
+    values: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cross-correlation (torch semantics, one group) of spikes at ``events``.
 
-    ``events`` is (sample, channel, row, column, step) of every spike; the result is
-    (batch, out, H', W', steps).
+    ``events`` is (sample, channel, row, column, step) of every spike, ``values`` their
+    strengths (graded spikes; default 1); the result is (batch, out, H', W', steps).
     """
     sample, channel, row, col, step = events
     out_ch, in_ch, kh, kw = weight.shape
     out_h, out_w = conv_output_hw(in_hw, (kh, kw), stride, padding, dilation)
-    rows, cols = [], []
+    rows, cols, strengths = [], [], []
     for i in range(kh):
         y, y_rest = np.divmod(row + padding[0] - i * dilation[0], stride[0])
         for j in range(kw):
@@ -73,7 +74,10 @@ def conv_events(
             frame = sample[hit] * steps + step[hit]
             rows.append((frame * out_h + y[hit]) * out_w + x[hit])
             cols.append((channel[hit] * kh + i) * kw + j)
+            if values is not None:
+                strengths.append(values[hit])
     shape = (batch * steps * out_h * out_w, in_ch * kh * kw)
     matrix = weight.reshape(out_ch, -1).T
-    out = _product(np.concatenate(rows), np.concatenate(cols), shape, matrix)
+    held = np.concatenate(strengths) if values is not None else None
+    out = _product(np.concatenate(rows), np.concatenate(cols), shape, matrix, held)
     return np.moveaxis(out.reshape(batch, steps, out_h, out_w, out_ch), (1, 4), (4, 1))

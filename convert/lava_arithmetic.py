@@ -23,6 +23,8 @@ LAVA_INT_BITS = 32
 
 def arithmetic_shift(values: np.ndarray, exponent: int) -> np.ndarray:
     """``values << exponent`` for a positive exponent, else an arithmetic right shift."""
+    if exponent == 0:
+        return values
     if exponent > 0:
         return np.left_shift(values, exponent)
     return np.right_shift(values, -exponent)
@@ -52,6 +54,9 @@ def effective_dense_weights(weight: np.ndarray, num_weight_bits: int) -> np.ndar
 
 def wrap_signed(values: np.ndarray, bits: int) -> np.ndarray:
     """Two's-complement wrap to ``bits`` bits (Lava conv's ``signed_clamp``)."""
+    half = 1 << (bits - 1)
+    if values.size == 0 or (values.min() >= -half and values.max() < half):
+        return values  # already in range: nothing wraps
     base = 1 << bits
     return (values + base // 2) % base - base // 2
 

@@ -1,12 +1,20 @@
 """Dense and convolution products over (batch, features..., time) tensors.
 
 Integer products run through floating-point BLAS when the result is provably exact
-(every partial sum below 2**24 for float32, 2**53 for float64), else in int64.
+(every partial sum below 2**24 for float32, 2**53 for float64), else in int64. Integer
+weights on very sparse input (TTFS trains: at most one spike per neuron in a whole run)
+are applied spike by spike instead (:mod:`pumice.convert.event_ops`, exact in int64).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from pumice.convert import event_ops
+
+#: Integer products on input with fewer nonzero entries than this fraction are computed
+#: over the events (one weight column per spike), which is then far cheaper.
+SPARSE_DENSITY = 0.01
 
 #: float32 holds every integer up to 2**24 exactly (Lava's Conv sums in float32), float64
 #: up to 2**53.
@@ -41,9 +49,46 @@ def _finish(result: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.rint(result).astype(np.int64) if result.dtype.kind == "f" else result
 
 
+def sparse_nonzero(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``np.nonzero(x)``, the same indices in the same order; a contiguous byte array is
+    scanned eight bytes at a time first, which is several times faster when few are set."""
+    if x.itemsize != 1 or not x.flags.c_contiguous or x.size % 8:
+        return np.nonzero(x)
+    bytes_ = x.reshape(-1).view(np.uint8)
+    words = np.flatnonzero(bytes_.view(np.uint64))
+    word, byte = np.nonzero(bytes_.reshape(-1, 8)[words])
+    return np.unravel_index(words[word] * 8 + byte, x.shape)
+
+
+def _events(weight: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """Indices of ``x``'s nonzero entries when integer weights make the event product
+    worthwhile (see :data:`SPARSE_DENSITY`), else None."""
+    if weight.dtype.kind not in "iu" or x.dtype.kind not in "iub" or x.size == 0:
+        return None
+    if np.count_nonzero(x) >= SPARSE_DENSITY * x.size:
+        return None
+    return sparse_nonzero(x)
+
+
+def _ungrouped(weight: np.ndarray, groups: int) -> np.ndarray:
+    """A grouped conv weight (out, in / groups, kh, kw) as one group (out, in, kh, kw),
+    zero between groups."""
+    out_ch, in_per_group = weight.shape[:2]
+    full = np.zeros((out_ch, in_per_group * groups, *weight.shape[2:]), dtype=weight.dtype)
+    per_group = out_ch // groups
+    for group in range(groups):
+        rows = slice(group * per_group, (group + 1) * per_group)
+        full[rows, group * in_per_group : (group + 1) * in_per_group] = weight[rows]
+    return full
+
+
 def dense(weight: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``weight @ x`` for ``x`` of shape (batch, in, time) -> (batch, out, time)."""
     batch, _, steps = x.shape
+    events = _events(weight, x)
+    if events is not None:
+        sample, line, step = events
+        return event_ops.dense_events(weight, batch, steps, sample, line, step, x[events])
     dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))
     flat = np.ascontiguousarray(x.transpose(0, 2, 1), dtype=dtype).reshape(batch * steps, -1)
     out = flat @ weight.astype(dtype).T
@@ -61,6 +106,12 @@ def conv2d(
     """Cross-correlation (torch semantics): (batch, C, H, W, time) -> (batch, O, H', W', time)."""
     batch, channels, _, _, steps = x.shape
     out_ch, in_per_group, kh, kw = weight.shape
+    events = _events(weight, x)
+    if events is not None:
+        full = _ungrouped(weight, groups) if groups > 1 else weight
+        return event_ops.conv_events(
+            full, x.shape[2:4], batch, steps, events, stride, padding, dilation, x[events]
+        )
     dtype = _exact_dtype(weight, float(np.abs(x).max(initial=0)))
     frames = np.moveaxis(x, -1, 1).reshape(batch * steps, channels, *x.shape[2:4]).astype(dtype)
     frames = np.pad(frames, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
@@ -85,6 +136,7 @@ def conv2d(
 
 def delay_one_step(x: np.ndarray) -> np.ndarray:
     """Shift along the last (time) axis by one step, zero at step 0 (Lava's synapse buffer)."""
-    out = np.zeros_like(x)
+    out = np.empty_like(x)  # (zeros_like, then the copy, costs several times more)
+    out[..., 0] = 0
     out[..., 1:] = x[..., :-1]
     return out

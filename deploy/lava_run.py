@@ -132,7 +132,7 @@ def run_on_lava(
             }
             windows = windows or {}
             counts = {
-                name: train[..., slice(*windows.get(name, (0, steps)))].sum(axis=-1, dtype=np.int64)
+                name: np.count_nonzero(train[..., slice(*windows.get(name, (0, steps)))], axis=-1)
                 for name, train in trains.items()
             }
         else:

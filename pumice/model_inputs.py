@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from pumice.convert.ir import Graph
+from pumice.convert.ir.ttfs import graded_input_problem
 from pumice.convert.ir.windows import model_lag
 from pumice.errors import DataError, PumiceError
 from pumice.number_options import COUNT, RATE, SEED
@@ -197,19 +198,22 @@ def model_inputs(graph: Graph, options: DataOptions, *, recorded: bool = False) 
         )
     _check_labels(dataset.y, num_classes(graph), source)
     dataset, source = _first(dataset, options, source)
+    encoding = trained.get("encoding", "rate")
     check_run_fits(
         graph,
         len(dataset),
         steps,
-        encoded=not dataset.is_spikes,
+        encoded=not dataset.is_spikes and encoding == "rate",
         recorded=recorded,
         run_steps=steps + model_lag(graph),
         steps_option=not dataset.is_spikes,
     )
     rate = options.max_rate if options.max_rate is not None else trained.get("max_rate", 1.0)
-    encoding = trained.get("encoding", "rate")
     min_intensity = trained.get("min_intensity", 0.0)
     spikes = as_spikes(dataset, steps, options.seed, rate, encoding, min_intensity)
+    problem = graded_input_problem(graph, spikes)
+    if problem is not None:
+        raise DataError(f"{source} cannot feed this model: {problem}")
     return ModelInputs(spikes, dataset.y, source)
 
 

@@ -2,7 +2,8 @@
 
 A run holds its input spikes (and, while rate encoding, one float64 draw per input and
 step), and the emulator holds every node's output for one batch over all steps
-(int64/float64). Recorded trains add one byte per neuron and step for every sample.
+(int64/float64; it lowers the batch of a long run to fit, :func:`fitting_batch`).
+Recorded trains add one byte per neuron and step for every sample.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import inspect
 import math
 from pathlib import Path
 
-from pumice.convert.emulator import emulate
+from pumice.convert.emulator import emulate, fitting_batch
 from pumice.convert.ir import Graph
 from pumice.errors import PumiceError
 
@@ -54,13 +55,14 @@ def _cgroup_room() -> int | None:
 def run_bytes(
     graph: Graph, samples: int, steps: int, *, encoded: bool, recorded: bool = False
 ) -> int:
-    """Bytes a run of ``samples`` inputs over ``steps`` run steps needs, roughly (upper)."""
+    """Bytes a run of ``samples`` inputs over ``steps`` run steps needs, roughly (upper);
+    ``encoded``: the spikes are drawn by rate encoding."""
     shapes = graph.shapes()
     inputs = math.prod(shapes[graph.input])
     per_node = sum(math.prod(shape) for name, shape in shapes.items() if name != graph.input)
     neurons = sum(math.prod(shapes[name]) for name, _ in graph.neurons())
     total = samples * inputs * steps * (1 + (WORD if encoded else 0))
-    total += min(samples, BATCH) * steps * per_node * WORD
+    total += min(samples, fitting_batch(graph, steps, BATCH)) * steps * per_node * WORD
     if recorded:
         total += 2 * samples * neurons * steps
     return total

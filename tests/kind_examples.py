@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from ttfs_factory import fixed_ttfs_graph, float_ttfs_graph
 
 from pumice.convert.ir import (
     Conv2d,
@@ -24,7 +25,10 @@ from pumice.convert.ir import (
     FixedRecurrentCubaLIF,
     FixedRecurrentShiftLIF,
     FixedShiftLIF,
+    FixedTTFSNeuron,
+    FixedTTFSReadout,
     Flatten,
+    GradedInput,
     Graph,
     Input,
     ISIBinner,
@@ -34,6 +38,8 @@ from pumice.convert.ir import (
     Node,
     RecurrentCubaLIF,
     SumPool2d,
+    TTFSNeuron,
+    TTFSReadout,
 )
 from pumice.convert.passes import PASSES
 
@@ -76,6 +82,16 @@ def _pool_net() -> Graph:
         ("input", Input((2, 4, 4))),
         ("synapse", SumPool2d((2, 2), (2, 2), weight=0.6)),
         ("neuron", _lif((2, 2, 2))),
+    )
+
+
+def _graded_input_net() -> Graph:
+    """Graded spikes (payloads up to 255) into a plain dense layer."""
+    rng = _rng()
+    return _chain(
+        ("input", GradedInput((6,))),
+        ("synapse", Dense(rng.normal(0, 0.01, (4, 6)))),
+        ("neuron", _lif((4,))),
     )
 
 
@@ -158,6 +174,11 @@ EXAMPLES: dict[type[Node], Callable[[], Graph]] = {
     FixedRecurrentCubaLIF: lambda: _fixed(_recurrent_net()),
     FixedRecurrentShiftLIF: lambda: _fixed(_recurrent_net(), "shift"),
     FixedCubaLI: lambda: _fixed(_readout_net()),
+    GradedInput: _graded_input_net,
+    TTFSNeuron: lambda: float_ttfs_graph(_rng()),
+    TTFSReadout: lambda: float_ttfs_graph(_rng(), conv=False),
+    FixedTTFSNeuron: lambda: fixed_ttfs_graph(_rng()),
+    FixedTTFSReadout: lambda: fixed_ttfs_graph(_rng(), conv=False),
 }
 
 

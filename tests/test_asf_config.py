@@ -82,7 +82,7 @@ def test_shapes_and_windows_that_cannot_work_are_refused_when_the_network_is_bui
 
 def test_asf_with_another_family_is_refused(tmp_path):
     path = _config(tmp_path, asf="[bpsr]\n")
-    with pytest.raises(ConfigError, match=r"give \[asf\] alone"):
+    with pytest.raises(ConfigError, match=r"give \[bpsr\] or \[asf\], not both"):
         load_config(path)
 
 

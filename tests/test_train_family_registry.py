@@ -20,13 +20,26 @@ SECTIONS = {
     "slayer": {},
     "imsnn": {"imsnn": {"mean_max": 4.0}},
     "bpsr": {"bpsr": {}},
+    "ttfs": {"ttfs": {}},
     "asf": {"asf": {}},
 }
+#: ``[data]`` settings a family needs (TTFS networks take intensity frames).
+DATA = {"ttfs": {"encoding": "intensity"}}
+
+
+def _input(family: str, shape: tuple[int, ...] = (1, 4, 4)) -> torch.Tensor:
+    """Input a family's network takes: spikes, or for TTFS 8-bit intensities at step 0."""
+    if family == "ttfs":
+        frames = torch.zeros(2, *shape, STEPS)
+        frames[..., 0] = torch.randint(0, 256, (2, *shape)).float()
+        return frames
+    return (torch.rand(2, *shape, STEPS) < 0.5).float()
 
 
 def _network(family: str) -> torch.nn.Module:
     layers = [{"type": "dense", "features": 5}, {"type": "dense", "features": 3}]
-    table = {"data": {"name": "digits", "steps": STEPS}, "network": {"layers": layers}}
+    data = {"name": "digits", "steps": STEPS, **DATA.get(family, {})}
+    table = {"data": data, "network": {"layers": layers}}
     config = config_from_dict({**table, **SECTIONS[family]})
     assert config.family == family
     return build_network(config, (1, 4, 4))
@@ -42,7 +55,7 @@ def test_each_family_builds_a_network_that_fulfils_the_contract(family):
     assert type(net) is network_class(family)
     assert isinstance(net, NetworkFamily) and isinstance(net, torch.nn.Module)
     assert (net.input_shape, net.steps, net.num_classes) == ((1, 4, 4), STEPS, 3)
-    output, counts = net((torch.rand(2, 1, 4, 4, STEPS) < 0.5).float())
+    output, counts = net(_input(family))
     assert net.predict(output).shape == (2,)
     assert [count.shape for count in counts] == [(2,)] * len(net.layer_names())
     assert set(net.loss(output, torch.tensor([0, 2]))) >= {"loss"}
@@ -53,13 +66,13 @@ def test_each_family_builds_a_network_that_fulfils_the_contract(family):
 def test_each_family_raises_input_shape_error_for_a_wrong_shape(family):
     net = _network(family)
     with pytest.raises(InputShapeError, match=r"expected input spikes shaped \(batch, \(1, 4, 4\)"):
-        net(torch.zeros(2, 1, 4, 5, STEPS))
+        net(_input(family, (1, 4, 5)))
     assert issubclass(InputShapeError, ModelError)
 
 
 def test_an_unknown_family_is_refused_with_the_known_ones():
-    with pytest.raises(ConfigError, match="unknown network family 'ttfs': pumice trains 'slayer'"):
-        network_class("ttfs")
+    with pytest.raises(ConfigError, match="unknown network family 'tdsnn': pumice trains 'slayer'"):
+        network_class("tdsnn")
 
 
 def _modules_after(code: str) -> set[str]:

@@ -33,6 +33,7 @@ from pumice.toml_dataclass import (
 from pumice.train.sections.asf import AsfConfig
 from pumice.train.sections.bpsr import BpsrConfig
 from pumice.train.sections.imsnn import ImsnnConfig
+from pumice.train.sections.ttfs import TtfsConfig
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,11 @@ class DataConfig:
     #: Seed of the train/validation split and of the evaluation encoding.
     seed: int = 0
     #: How intensities become spikes: "rate" (Bernoulli per step, ``max_rate``), or one
-    #: spike per input by "rank_order" or "latency". Data sets that come as spikes
-    #: (nmnist, mitbih, synthetic-ecg, .npz) need the default "rate", which they ignore.
-    encoding: Literal["rate", "rank_order", "latency"] = "rate"
+    #: spike per input by "rank_order" or "latency", or "intensity" (one graded spike
+    #: per input at step 0 carrying its 8-bit intensity; TTFS networks take it). Data
+    #: sets that come as spikes (nmnist, mitbih, synthetic-ecg, .npz) need the default
+    #: "rate", which they ignore.
+    encoding: Literal["rate", "rank_order", "latency", "intensity"] = "rate"
     #: Intensities at or below this never fire under rank_order and latency encoding.
     min_intensity: float = 0.0
     #: Level spacing in mV of the level-crossing encoded mitbih and synthetic-ecg.
@@ -253,14 +256,28 @@ class TrainConfig:
     imsnn: ImsnnConfig | None = None
     #: ``[bpsr]``: present for a BPSR network (heterogeneous, recurrent LIF).
     bpsr: BpsrConfig | None = None
+    #: ``[ttfs]``: present for a TTFS network (time-to-first-spike, surrogate DNN).
+    ttfs: TtfsConfig | None = None
     #: ``[asf]``: present for an ASF network (accumulated spiking flow, counts backward).
     asf: AsfConfig | None = None
 
     def __post_init__(self) -> None:
-        if self.imsnn is not None and self.bpsr is not None:
-            raise ConfigError("give [imsnn] or [bpsr], not both: each selects a network family")
-        if self.asf is not None and (self.imsnn is not None or self.bpsr is not None):
-            raise ConfigError("give [asf] alone: [asf], [imsnn] and [bpsr] each select a family")
+        chosen = [name for name in _OPTIONAL_SECTIONS if getattr(self, name) is not None]
+        if len(chosen) > 1:
+            given = " or ".join(f"[{name}]" for name in chosen)
+            many = "not both" if len(chosen) == 2 else "only one"
+            raise ConfigError(f"give {given}, {many}: each selects a network family")
+        if self.ttfs is None and self.data.encoding == "intensity":
+            raise ConfigError(
+                '[data] encoding = "intensity" sends each intensity as one graded spike, '
+                "which only TTFS networks take: add a [ttfs] section or choose another encoding"
+            )
+        if self.ttfs is not None and self.data.encoding != "intensity":
+            raise ConfigError(
+                f"[ttfs] networks encode each input intensity as a spike time in their first "
+                f'layer, from one graded spike at step 0: set [data] encoding = "intensity" '
+                f"(got {self.data.encoding!r})"
+            )
         if self.imsnn is not None and self.imsnn.rule != "snn":
             if self.imsnn.mean_max > self.data.steps:
                 raise ConfigError(
@@ -271,11 +288,13 @@ class TrainConfig:
 
     @property
     def family(self) -> str:
-        """ "slayer", "imsnn", "bpsr" or "asf": which network family the config trains."""
+        """ "slayer", "imsnn", "bpsr", "ttfs" or "asf": which network family the config trains."""
         if self.imsnn is not None:
             return "imsnn"
         if self.bpsr is not None:
             return "bpsr"
+        if self.ttfs is not None:
+            return "ttfs"
         if self.asf is not None:
             return "asf"
         return "slayer"
@@ -288,11 +307,12 @@ _SECTIONS: dict[str, type] = {
     "train": OptimConfig,
     "imsnn": ImsnnConfig,
     "bpsr": BpsrConfig,
+    "ttfs": TtfsConfig,
     "asf": AsfConfig,
 }
 
 #: Sections that may be left out and then stay None (they select a network family).
-_OPTIONAL_SECTIONS = {"imsnn", "bpsr", "asf"}
+_OPTIONAL_SECTIONS = ("imsnn", "bpsr", "ttfs", "asf")
 
 
 def load_config(path: str | os.PathLike) -> TrainConfig:

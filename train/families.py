@@ -24,6 +24,7 @@ FAMILIES: dict[str, str] = {
     "slayer": "pumice.train.network:SpikingNetwork",
     "imsnn": "pumice.train.imsnn.network:ImsnnNetwork",
     "bpsr": "pumice.train.bpsr.network:BpsrNetwork",
+    "ttfs": "pumice.train.ttfs.network:TtfsNetwork",
     "asf": "pumice.train.asf.network:AsfNetwork",
 }
 

@@ -259,6 +259,9 @@ def _train_epoch(
 ) -> tuple[dict[str, float], float]:
     """One pass over ``dataset``; returns (each loss entry per sample, accuracy)."""
     model.train()
+    start_epoch = getattr(model, "start_epoch", None)  # a family's schedule over epochs
+    if start_epoch is not None:
+        start_epoch(epoch)
     rng = np.random.default_rng([config.train.seed, epoch])
     batch_size = config.train.batch_size
     batches = spike_batches(

@@ -1,5 +1,6 @@
 """Hardware profiles (limits as data) and the design-rule checks that read them."""
 
+from pumice.convert.hardware import ttfs_rules  # noqa: F401  (registers the TTFS rules)
 from pumice.convert.hardware.drc import (
     CHECKS,
     NOTES,

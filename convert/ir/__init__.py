@@ -20,6 +20,13 @@ from pumice.convert.ir.run_result import RunResult
 from pumice.convert.ir.serialize import load_graph, save_graph
 from pumice.convert.ir.structural import Flatten, Input
 from pumice.convert.ir.synapses import Conv2d, Dense, FixedConv2d, FixedDense, SumPool2d
+from pumice.convert.ir.ttfs import (
+    FixedTTFSNeuron,
+    FixedTTFSReadout,
+    GradedInput,
+    TTFSNeuron,
+    TTFSReadout,
+)
 from pumice.convert.ir.validate import validate_graph
 
 __all__ = [
@@ -38,7 +45,10 @@ __all__ = [
     "FixedRecurrentCubaLIF",
     "FixedRecurrentShiftLIF",
     "FixedShiftLIF",
+    "FixedTTFSNeuron",
+    "FixedTTFSReadout",
     "Flatten",
+    "GradedInput",
     "Graph",
     "ISIBinner",
     "ISIConv2d",
@@ -49,6 +59,8 @@ __all__ = [
     "RecurrentCubaLIF",
     "RunResult",
     "SumPool2d",
+    "TTFSNeuron",
+    "TTFSReadout",
     "Traits",
     "kinds_with",
     "load_graph",

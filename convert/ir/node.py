@@ -50,6 +50,9 @@ class Traits:
     formats: frozenset[str] = frozenset()
     #: A float kind with no quantiser: the pass of this name replaces it first.
     lowered_by: str | None = None
+    #: Inputs and neurons whose spikes carry an integer payload (Loihi 2 graded spikes),
+    #: ``payload_bits`` wide; the synapses they feed read them as graded messages.
+    graded: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.formats) - set(FORMATS)
@@ -62,6 +65,8 @@ class Traits:
             raise ValueError("spiking, recurrent, threshold and leak are neuron traits")
         if self.payload and self.role != "router":
             raise ValueError("payload is a router trait")
+        if self.graded and self.role not in ("input", "neuron"):
+            raise ValueError("only inputs and neurons send graded spikes")
 
 
 #: Every node kind by name, for generic (de)serialisation and for the completeness test.

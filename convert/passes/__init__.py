@@ -8,6 +8,7 @@ from pumice.convert.passes import (  # noqa: F401  (each registers its pass)
     lower_isi,
     prune,
     quantize,
+    quantize_ttfs,
     shift_leak,
     trim_isi_bins,
 )

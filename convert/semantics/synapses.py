@@ -32,12 +32,22 @@ def _conv(node: Conv2d, x: np.ndarray) -> np.ndarray:
     return tensor_ops.conv2d(node.weight, x, node.stride, node.padding, node.dilation, node.groups)
 
 
+def _sum_bound(weight: np.ndarray, x: np.ndarray, exponent: int) -> int:
+    """An upper bound of ``|conv(weight, x) << exponent|``: the largest output's summed
+    ``|weight|`` times the largest ``|x|``."""
+    taps = np.abs(weight).reshape(len(weight), -1).sum(axis=1).max(initial=0)
+    largest = max(int(x.max(initial=0)), -int(x.min(initial=0)))
+    return int(taps) * largest << max(exponent, 0)
+
+
 @semantics(FixedConv2d)
 def _fixed_conv(node: FixedConv2d, x: np.ndarray) -> np.ndarray:
-    total = tensor_ops.conv2d(
-        node.weight.astype(np.int64), x, node.stride, node.padding, node.dilation, node.groups
-    )
-    return la.wrap_signed(la.arithmetic_shift(total, node.weight_exp), STATE_BITS)
+    weight = node.weight.astype(np.int64)
+    total = tensor_ops.conv2d(weight, x, node.stride, node.padding, node.dilation, node.groups)
+    shifted = la.arithmetic_shift(total, node.weight_exp)
+    if x.dtype.kind in "iub" and _sum_bound(weight, x, node.weight_exp) < 1 << (STATE_BITS - 1):
+        return shifted  # provably nothing to wrap: skip scanning the sums
+    return la.wrap_signed(shifted, STATE_BITS)
 
 
 @semantics(SumPool2d)

@@ -77,6 +77,11 @@ def quantize(state: ConversionState, config: ConversionConfig) -> str:
         return "already fixed point: kept as it is"
     if graph.domain() != "float":
         raise ModelError(f"model '{config.model}' mixes float and fixed-point nodes")
+    ttfs = PASSES["quantize_ttfs"]().apply(graph)
+    if ttfs.changed:  # TTFS layers have their own formats: payload and threshold tables
+        state.graph = ttfs.graph
+        state.report.update(ttfs.report)
+        return "TTFS: 8-bit payload tables, 8-bit weights, integer threshold tables"
     settings = {"weight_bits": config.bits, "leak": config.leak, "scale": config.scale}
     if state.spikes is not None:
         result = PASSES["calibrate"](spikes=state.spikes, **settings).apply(graph)

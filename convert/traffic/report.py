@@ -35,7 +35,7 @@ import dataclasses
 import numpy as np
 
 from pumice.convert.hardware import HardwareProfile
-from pumice.convert.ir import Graph
+from pumice.convert.ir import Graph, Node
 from pumice.convert.kernels.trains import Trains
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
 from pumice.convert.semantics import SEMANTICS
@@ -80,6 +80,8 @@ CONVENTIONS = [
     "its ISI (one input axon per line), sent from the spiking neuron's core",
     "payload routers (graded spikes): a spike's messages follow every line of its neuron "
     "with a nonzero payload; payload_bits counts each message's payload bits",
+    "graded spikes (TTFS) count once each; every message of one also carries its source's "
+    "payload bits (counted in payload_bits too)",
 ]
 
 
@@ -211,8 +213,8 @@ def traffic_report(
 ) -> dict:
     """Per-core traffic of spike trains on ``mapping`` (see the module docstring), as JSON.
 
-    ``spikes`` holds (samples, *shape, steps) 0/1 trains of the input node and of every
-    neuron layer, from one run.
+    ``spikes`` holds (samples, *shape, steps) trains of the input node and of every
+    neuron layer, from one run: 0/1, or graded payloads (any nonzero value is a spike).
     """
     _check_trains(graph, mapping, spikes)
     samples, steps = spikes[graph.input].shape[0], spikes[graph.input].shape[-1]
@@ -236,14 +238,15 @@ def traffic_report(
             plans[feed] = plan
     matrices = {feed: np.concatenate(plan.matrix, axis=1) for feed, plan in plans.items()}
     run_events = _events(graph, binners, spikes)
-    payload_bits = {b: s.payload_bits for b, s in binners.items()}
+    router_bits = {b: s.payload_bits for b, s in binners.items()}
     reaches = _reaches(layers, run_events)
     owners = {
         s.layer: np.unique(mapping.neuron_cores(s.layer), return_inverse=True) for s in layers
     }
     per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
     core_peak = np.zeros(n_cores, dtype=np.int64)
-    network_peak = input_messages = payload_total = 0
+    network_peak = input_messages = payload_bits = 0
+    graded = {name: _payload_bits(graph.nodes[name]) for name in (graph.input, *mapping.shapes)}
     for start in range(0, samples, batch_size):
         batch = {name: train[start : start + batch_size] for name, train in spikes.items()}
         counts = {
@@ -260,7 +263,8 @@ def traffic_report(
                 if source == graph.input and quantity == "messages_received":
                     input_messages += int(part.sum())
                 if quantity == "messages_received":
-                    payload_total += int(part.sum()) * payload_bits.get(feed, 0)
+                    bits = graded[source] + router_bits.get(feed, 0)
+                    payload_bits += int(part.sum()) * bits
                 column += block.shape[1]
         arrived_by_layer: dict[str, np.ndarray] = {}  # a recurrent layer's two sets add up
         for synapses, reach in zip(layers, reaches, strict=True):
@@ -278,12 +282,22 @@ def traffic_report(
         received = counts["messages_received"]
         core_peak = np.maximum(core_peak, received.max(axis=(0, 1)))
         network_peak = max(network_peak, int(received.sum(axis=2).max(initial=0)))
-    report = _assemble(
-        graph, mapping, profile, spikes, per_step, core_peak, network_peak, input_messages
+    return _assemble(
+        graph,
+        mapping,
+        profile,
+        spikes,
+        per_step,
+        core_peak,
+        network_peak,
+        input_messages,
+        payload_bits,
     )
-    report["payload_bits_total"] = payload_total
-    report["per_inference"]["payload_bits_total"] = payload_total / samples
-    return report
+
+
+def _payload_bits(node: Node) -> int:
+    """Payload bits each message of ``node``'s spikes carries (0 for binary spikes)."""
+    return int(node.payload_bits) if node.traits.graded else 0
 
 
 def _assemble(
@@ -295,6 +309,7 @@ def _assemble(
     core_peak: np.ndarray,
     network_peak: int,
     input_messages: int,
+    payload_bits: int,
 ) -> dict:
     """The report's JSON from the per-step, per-core sums."""
     samples, steps = spikes[graph.input].shape[0], spikes[graph.input].shape[-1]
@@ -306,6 +321,7 @@ def _assemble(
         "input_spikes_total": int(np.count_nonzero(spikes[graph.input])),
         "messages_total": total["messages_received"],
         "input_messages_total": input_messages,
+        "payload_bits_total": payload_bits,
         "synaptic_ops_total": total["synaptic_ops"],
         "neuron_updates_total": int(neurons.sum()) * steps * samples,
         "neuron_updates_active_total": total["neuron_updates_active"],

@@ -64,3 +64,14 @@ class BuildContext:
     def input_order(self, name: str) -> np.ndarray | None:
         """:attr:`Built.order` of ``name``'s input."""
         return self.built[self.fed_by(name)].order
+
+    def message_bits(self, name: str) -> int:
+        """Payload bits of the graded spikes reaching synapse ``name`` through any reshapes
+        (0: binary spikes), for Lava's ``num_message_bits``."""
+        source = self.fed_by(name)
+        while self.graph.nodes[source].traits.role == "reshape":
+            source = self.fed_by(source)
+        node = self.graph.nodes[source]
+        if node.traits.payload:  # a payload router (IMSNN)
+            return int(node.num_message_bits)
+        return int(node.payload_bits) if node.traits.graded else 0

@@ -31,12 +31,6 @@ def dense_process(
     )
 
 
-def message_bits(context: BuildContext, name: str) -> int:
-    """Payload bits of the spikes ``name`` receives: its feed's, if that is a payload router."""
-    feed = context.graph.nodes[context.fed_by(name)]
-    return int(feed.num_message_bits) if feed.traits.payload else 0
-
-
 def synapse_buffer(process: Dense | Sparse | Conv):
     """The Var of a synapse's one-step output buffer."""
     return process.a_buff if hasattr(process, "a_buff") else process.a_buf
@@ -44,7 +38,7 @@ def synapse_buffer(process: Dense | Sparse | Conv):
 
 @lava_builder(FixedDense)
 def _dense(context: BuildContext, name: str, node: FixedDense) -> Built:
-    process = dense_process(node, context.input_order(name), message_bits(context, name))
+    process = dense_process(node, context.input_order(name), context.message_bits(name))
     return Built(process, process.s_in, process.a_out, state=(synapse_buffer(process),))
 
 
@@ -65,5 +59,6 @@ def _conv(context: BuildContext, name: str, node: FixedConv2d) -> Built:
         stride=tuple(node.stride[::-1]),
         dilation=tuple(node.dilation[::-1]),
         groups=int(node.groups),
+        num_message_bits=context.message_bits(name),
     )
     return Built(process, process.s_in, process.a_out, state=(synapse_buffer(process),))

@@ -5,6 +5,7 @@ from pumice.data.digits import load_digits
 from pumice.data.encode import ENCODINGS, as_spikes, check_spike_data, encode
 from pumice.data.gas_sensor import load_gas_sensor
 from pumice.data.idx import read_idx
+from pumice.data.intensity import intensity_encode
 from pumice.data.latency import latency_encode
 from pumice.data.level_crossing import level_crossing_encode
 from pumice.data.load import DATASET_NAMES, LEVEL_DELTA, load_splits
@@ -27,6 +28,7 @@ __all__ = [
     "as_spikes",
     "check_spike_data",
     "encode",
+    "intensity_encode",
     "latency_encode",
     "level_crossing_encode",
     "load_digits",

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from pumice.data.dataset import Dataset
+from pumice.data.intensity import intensity_encode
 from pumice.data.latency import latency_encode
 from pumice.data.rank_order import rank_order_encode
 from pumice.data.rate import rate_encode
 from pumice.errors import DataError
 
 #: Encodings of intensity data sets: "rate" (Bernoulli per step, random), "rank_order"
-#: and "latency" (one deterministic spike per input; see their modules).
-ENCODINGS = ("rate", "rank_order", "latency")
+#: and "latency" (one deterministic spike per input; see their modules), "intensity"
+#: (one graded spike per input at step 0, for TTFS networks).
+ENCODINGS = ("rate", "rank_order", "latency", "intensity")
 
 
 def encode(
@@ -34,6 +36,8 @@ def encode(
         return rank_order_encode(x, steps, min_intensity)
     if encoding == "latency":
         return latency_encode(x, steps, min_intensity)
+    if encoding == "intensity":
+        return intensity_encode(x, steps)
     raise DataError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
 
 

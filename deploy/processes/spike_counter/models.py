@@ -26,4 +26,4 @@ class PySpikeCounterModelFixed(PyLoihiProcessModel):
         spikes = self.a_in.recv()
         sample, step = divmod(self.time_step - 1, self.proc_params["steps"])
         if self.proc_params["start"] <= step < self.proc_params["stop"]:
-            self.counts[..., sample] += spikes.astype(np.int32)
+            self.counts[..., sample] += spikes != 0  # a graded spike counts once

@@ -1,0 +1,1 @@
+"""TTFS neuron: process and ``fixed_pt`` model (Lava's process/models layout)."""
