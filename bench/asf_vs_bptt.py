@@ -9,8 +9,8 @@ split (all by default; BPTT's forward pass alone costs minutes per thousand samp
 CPU cores). The ASF run is then deployed: converted to fixed point, its float model and
 the emulator run over the whole test split, Lava over the first ``--lava-samples``.
 
-Each stage is its own process, so each can run under ``flock /work/heavy.lock``;
-training resumes from its checkpoint when a stage is interrupted:
+Each stage is its own process (a machine shared with other jobs can queue them one by
+one); training resumes from its checkpoint when a stage is interrupted:
 
     python bench/asf_vs_bptt.py train asf          # the comparison runs
     python bench/asf_vs_bptt.py train bptt

@@ -1,6 +1,6 @@
 """The TTFS paper's ablation on the Fashion-MNIST CNN, its deployment, and TTFS vs rate coding.
 
-    flock /work/heavy.lock python bench/ttfs_ablation.py --epochs 3 --next
+    python bench/ttfs_ablation.py --epochs 3 --next
 
 Park et al. (TTFS training, Table 1) ablate their methods on CIFAR-10 VGG-16: SM (the
 surrogate model alone), +SR, +TR, +TB (two lambda_TB). This trains the same rows on
