@@ -9,13 +9,47 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+from collections.abc import Callable
 
 from pumice.errors import PumiceError
 
 
+class _Range:
+    """A range's two uses: an argparse ``type`` and a check of a value from Python.
+
+    Subclasses say what they hold (``describe``), why a value is out (``problem``) and
+    how text becomes a number (``parse``)."""
+
+    parse: Callable[[str], int | float]
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def problem(self, value: object) -> str | None:
+        raise NotImplementedError
+
+    def __call__(self, text: str) -> int | float:
+        try:
+            value = type(self).parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got '{text}'") from None
+        problem = self.problem(value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+
+    def check(self, option: str, value: object) -> None:
+        """Raise :class:`PumiceError` naming ``option`` unless ``value`` is in the range."""
+        problem = self.problem(value)
+        if problem:
+            raise PumiceError(f"{option} {problem}")
+
+
 @dataclasses.dataclass(frozen=True)
-class IntRange:
+class IntRange(_Range):
     """Integers from ``low`` to ``high`` (None: no upper bound)."""
+
+    parse = int
 
     low: int
     high: int | None = None
@@ -33,26 +67,12 @@ class IntRange:
             return f"must be {self.describe()}, got {value}"
         return None
 
-    def __call__(self, text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got '{text}'") from None
-        problem = self.problem(value)
-        if problem:
-            raise argparse.ArgumentTypeError(problem)
-        return value
-
-    def check(self, option: str, value: object) -> None:
-        """Raise :class:`PumiceError` naming ``option`` unless ``value`` is in the range."""
-        problem = self.problem(value)
-        if problem:
-            raise PumiceError(f"{option} {problem}")
-
 
 @dataclasses.dataclass(frozen=True)
-class FloatRange:
+class FloatRange(_Range):
     """Finite numbers between ``low`` and ``high``, each end open or closed."""
+
+    parse = float
 
     low: float
     high: float = math.inf
@@ -76,21 +96,6 @@ class FloatRange:
         below = value <= self.low if self.low_open else value < self.low
         above = value >= self.high if self.high_open else value > self.high
         return f"must be {self.describe()}, got {value:g}" if below or above else None
-
-    def __call__(self, text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {self.describe()}, got '{text}'") from None
-        problem = self.problem(value)
-        if problem:
-            raise argparse.ArgumentTypeError(problem)
-        return value
-
-    def check(self, option: str, value: object) -> None:
-        problem = self.problem(value)
-        if problem:
-            raise PumiceError(f"{option} {problem}")
 
 
 #: Sample counts, time steps and similar counts.

@@ -157,14 +157,15 @@ def check_outputs(
 
 def _temporary(output: Output) -> Path:
     path = output.path
-    if not _is_stream(path):
+    stream = _is_stream(path)
+    if not stream:
         path.parent.mkdir(parents=True, exist_ok=True)
     if output.folder:
         return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
     fd, temp = tempfile.mkstemp(
         prefix=f".{path.stem}.",
         suffix=f".part{path.suffix}",
-        dir=None if _is_stream(path) else path.parent,
+        dir=None if stream else path.parent,
     )
     os.close(fd)
     return Path(temp)
