@@ -58,7 +58,15 @@ VARIANTS: dict[str, dict] = {
     "presynaptic": {"tuning": "presynaptic"},
     "groups G=5": {"tuning": "groups", "groups": 5},
     "hidden ISI, capped K=8": {"input_isi": False, "max_isi": 104, "isi_bins": 8},
+    "hidden ISI, capped K=8, IMSNNc": {
+        "rule": "imsnnc",
+        "input_isi": False,
+        "max_isi": 104,
+        "isi_bins": 8,
+    },
 }
+#: The paper's ablation rule: a control for the sign test, not a variant to deploy.
+CONTROL_RULE = "imsnnc"
 PROFILES = ("loihi1", "loihi2")
 
 
@@ -213,7 +221,7 @@ def bars(rows: list[dict]) -> list[dict]:
     snn = next(row for row in rows if row["variant"] == "snn")
     checks = []
     for row in rows:
-        if row is snn:
+        if row is snn or _rule(row) == CONTROL_RULE:
             continue
         both = row["cores_loihi1"] is not None and row["cores_loihi2"] is not None
         within = both and all(row[f"cores_{p}"] <= 2 * snn[f"cores_{p}"] for p in PROFILES)
@@ -232,6 +240,35 @@ def bars(rows: list[dict]) -> list[dict]:
             }
         )
     return checks
+
+
+def _rule(row: dict) -> str:
+    return row["training"]["imsnn"]["rule"]
+
+
+def sign_tests(rows: list[dict]) -> list[dict]:
+    """The paper's Table 2 ordering, IMSNN < SNN < IMSNNc in hidden spikes per neuron, for
+    every variant trained with both rules (same settings otherwise)."""
+    by_name = {row["variant"]: row for row in rows}
+    snn = by_name["snn"]["spikes_per_neuron"]
+    tests = []
+    for control in (row for row in rows if _rule(row) == CONTROL_RULE):
+        name = control["variant"].removesuffix(", IMSNNc")
+        if name not in by_name:
+            continue
+        imsnn = by_name[name]["spikes_per_neuron"]
+        tests.append(
+            {
+                "variant": name,
+                "spikes_per_neuron": {
+                    "imsnn": imsnn,
+                    "snn": snn,
+                    "imsnnc": control["spikes_per_neuron"],
+                },
+                "holds": imsnn < snn < control["spikes_per_neuron"],
+            }
+        )
+    return tests
 
 
 def _cell(value, digits: int = 0) -> str:
@@ -268,6 +305,13 @@ def markdown(report: dict) -> str:
             f"{check['maps_on_both_within_2x_cores']}; spikes {check['spikes_vs_snn']:.2f}x "
             f"the SNN's; accuracy {-check['accuracy_drop_pp']:+.2f} pp; Lava = emulator "
             f"{check['lava_equals_emulator']}"
+        )
+    for test in report["sign_tests"]:
+        spikes = test["spikes_per_neuron"]
+        lines.append(
+            f"- sign test, {test['variant']}: IMSNN {spikes['imsnn']:.3f} < SNN "
+            f"{spikes['snn']:.3f} < IMSNNc {spikes['imsnnc']:.3f} hidden spikes per neuron: "
+            f"{test['holds']}"
         )
     for row in report["rows"]:
         for profile in PROFILES:
@@ -315,6 +359,7 @@ def evaluate_all(args: argparse.Namespace) -> None:
     }
     if any(row["variant"] == "snn" for row in ordered):
         report["bars"] = bars(ordered)
+        report["sign_tests"] = sign_tests(ordered)
     atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     if "bars" in report:
         table = markdown(report)

@@ -4,11 +4,12 @@ also carries its source's payload bits."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from ttfs_factory import fixed_ttfs_graph, graded_frames
 
 from pumice.convert.emulator import emulate
-from pumice.convert.hardware import load_profile
-from pumice.convert.mapping import layer_synapses, map_graph
+from pumice.convert.hardware import check_graph, load_profile
+from pumice.convert.mapping import MappingError, layer_synapses, map_graph
 from pumice.convert.traffic import traffic_report
 
 
@@ -41,3 +42,17 @@ def test_graded_spikes_count_once_and_carry_their_payload_bits():
         "neuron_updates_active_total",
     ):
         assert as_binary[key] == report[key]
+
+
+def test_loihi1_refuses_ttfs_graded_spikes_in_map_and_design_rules():
+    """Loihi 1's spikes are bare events: a TTFS layer's (and a graded input's) payloads
+    cannot travel there, whatever kind sends them."""
+    graph = fixed_ttfs_graph(np.random.default_rng(5), conv=False)
+    with pytest.raises(MappingError, match="8-bit graded spikes from 'input'.*binary spikes only"):
+        map_graph(graph, load_profile("loihi1"))
+    drc = check_graph(graph, load_profile("loihi1"))
+    refused = {v.layer for v in drc.violations if v.rule == "spike_payload"}
+    senders = {name for name, node in graph.nodes.items() if node.traits.graded}
+    assert refused == senders and "encode" in senders and "input" in senders
+    assert not check_graph(graph, load_profile("loihi2")).violations
+    assert map_graph(graph, load_profile("loihi2")).cores

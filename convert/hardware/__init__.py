@@ -1,6 +1,9 @@
 """Hardware profiles (limits as data) and the design-rule checks that read them."""
 
-from pumice.convert.hardware import ttfs_rules  # noqa: F401  (registers the TTFS rules)
+from pumice.convert.hardware import (  # noqa: F401  (register their rules)
+    graded_spike_rules,
+    ttfs_rules,
+)
 from pumice.convert.hardware.drc import (
     CHECKS,
     NOTES,

@@ -293,53 +293,6 @@ def neuron_synapses_fit_memory(graph: Graph, profile: HardwareProfile) -> list[F
     return found
 
 
-def _graded(graph: Graph) -> Iterator[tuple[str, Node]]:
-    """Fixed-point payload routers (graded spikes)."""
-    for name, node in graph.nodes.items():
-        if node.traits.payload and node.domain == "fixed":
-            yield name, node
-
-
-@check()
-def graded_spikes_fit(graph: Graph, profile: HardwareProfile) -> list[Finding]:
-    """Graded spikes (a payload router's lines) carry no more bits than the chip's spikes."""
-    limit = profile.spike_payload_bits
-    found = []
-    if limit is None:  # see graded_spikes_unchecked
-        return found
-    what = "binary spikes only" if limit == 0 else f"payloads of at most {limit} bits"
-    for name, node in _graded(graph):
-        bits = int(node.num_message_bits)
-        found += _above(
-            Violation,
-            name,
-            "spike_payload",
-            limit,
-            bits,
-            f"sends {bits}-bit graded spikes but {profile.name} sends {what}: lower the "
-            f"ISI synapses to bins instead (pumice convert --isi-lowering bins)",
-        )
-    return found
-
-
-@note()
-def graded_spikes_unchecked(graph: Graph, profile: HardwareProfile) -> list[Finding]:
-    """Graded spikes on a profile that does not say how wide its spikes' payloads are."""
-    if profile.spike_payload_bits is not None:
-        return []
-    return [
-        Note(
-            name,
-            "spike_payload",
-            None,
-            int(node.num_message_bits),
-            f"sends {node.num_message_bits}-bit graded spikes; profile {profile.name} does not "
-            f"give spike_payload_bits, so they are not checked",
-        )
-        for name, node in _graded(graph)
-    ]
-
-
 @note()
 def layers_needing_split(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     """Neuron layers larger than one core: they must be split across cores."""

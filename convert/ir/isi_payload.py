@@ -60,6 +60,10 @@ class _PayloadBase(Node):
         raise NotImplementedError
 
     @property
+    def message_bits(self) -> int:
+        return int(self.num_message_bits)
+
+    @property
     def largest_isi(self) -> int:
         """The largest ISI that sends a payload."""
         return int(self.table.shape[1])
@@ -77,7 +81,7 @@ class _PayloadBase(Node):
         return None
 
 
-@register(role="router", domain="float", payload=True)
+@register(role="router", domain="float", graded=True)
 @dataclasses.dataclass(frozen=True, eq=False)
 class ISIPayload(_PayloadBase):
     """Float payload router: ``table`` holds gains in [0, 1] (a Gaussian of the ISI)."""
@@ -92,7 +96,7 @@ class ISIPayload(_PayloadBase):
             )
 
 
-@register(role="router", domain="fixed", payload=True)
+@register(role="router", domain="fixed", graded=True)
 @dataclasses.dataclass(frozen=True, eq=False)
 class FixedISIPayload(_PayloadBase):
     """Fixed-point payload router: ``table`` holds unsigned ``num_message_bits``-bit

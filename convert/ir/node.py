@@ -42,16 +42,14 @@ class Traits:
     leak: Literal["multiply", "shift"] | None = None
     #: Synapses whose weight depends on the presynaptic inter-spike interval (IMSNN).
     isi: bool = False
-    #: Routers whose output lines carry a value per spike (graded spikes), not a bare
-    #: event; a fixed-point one sends ``num_message_bits``-bit integers, and the synapse
-    #: it feeds scales its sum back by ``2**-num_message_bits``.
-    payload: bool = False
     #: The formats of :data:`FORMATS` whose exporter writes this kind.
     formats: frozenset[str] = frozenset()
     #: A float kind with no quantiser: the pass of this name replaces it first.
     lowered_by: str | None = None
-    #: Inputs and neurons whose spikes carry an integer payload (Loihi 2 graded spikes),
-    #: ``payload_bits`` wide; the synapses they feed read them as graded messages.
+    #: Inputs, neurons and routers whose spikes carry a value (Loihi 2 graded spikes), not
+    #: a bare event; a fixed-point one's is an integer of :attr:`Node.message_bits` bits,
+    #: and the synapses it feeds read it as a graded message. (A synapse behind a router
+    #: scales its sum back by ``2**-message_bits``; one behind a TTFS neuron does not.)
     graded: bool = False
 
     def __post_init__(self) -> None:
@@ -63,10 +61,8 @@ class Traits:
         neuron_only = self.spiking or self.recurrent or self.threshold or self.leak is not None
         if neuron_only and self.role != "neuron":
             raise ValueError("spiking, recurrent, threshold and leak are neuron traits")
-        if self.payload and self.role != "router":
-            raise ValueError("payload is a router trait")
-        if self.graded and self.role not in ("input", "neuron"):
-            raise ValueError("only inputs and neurons send graded spikes")
+        if self.graded and self.role not in ("input", "neuron", "router"):
+            raise ValueError("only inputs, neurons and routers send graded spikes")
 
 
 #: Every node kind by name, for generic (de)serialisation and for the completeness test.
@@ -115,6 +111,14 @@ class Node:
     def is_synapse(self) -> bool:
         """True for synapse nodes: Lava delivers their output one step later."""
         return self.traits.role == "synapse"
+
+    @property
+    def message_bits(self) -> int:
+        """Bits of the integer each spike of this node carries (0: binary spikes); graded
+        kinds say how many."""
+        if self.traits.graded:
+            raise TypeError(f"{type(self).__name__} sends graded spikes of no integer width")
+        return 0
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of this node's output for one sample and one time step."""

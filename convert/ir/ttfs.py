@@ -97,6 +97,10 @@ class GradedInput(Input):
                 f"{self.payload_bits}"
             )
 
+    @property
+    def message_bits(self) -> int:
+        return int(self.payload_bits)
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Windowed(Node):
@@ -173,6 +177,10 @@ class FixedTTFSNeuron(_Windowed):
                 f"FixedTTFSNeuron: payload_bits must be 1 to {MAX_PAYLOAD_BITS}, got "
                 f"{self.payload_bits}"
             )
+
+    @property
+    def message_bits(self) -> int:
+        return int(self.payload_bits)
 
     def field_problem(self) -> str | None:
         return _fixed_problem(self)

@@ -41,6 +41,7 @@ import dataclasses
 import numpy as np
 
 from pumice.convert.hardware import HardwareProfile
+from pumice.convert.hardware.graded_spike_rules import graded_spikes_remedy
 from pumice.convert.ir import Graph
 from pumice.convert.mapping.core_map import RESOURCES, Core, Mapping, Segment, neuron_order
 from pumice.convert.mapping.errors import MappingError, NeuronTooLargeError
@@ -257,10 +258,10 @@ def _check_payloads(synapses: list[LayerSynapses], profile: HardwareProfile) -> 
             what = "binary spikes only" if limit == 0 else f"payloads of at most {limit} bits"
             raise MappingError(
                 f"layer '{s.layer}' receives {s.payload_bits}-bit graded spikes from "
-                f"'{s.binner}', but {profile.name} sends {what}: lower the ISI synapses to "
-                f"bins instead (pumice convert --isi-lowering bins)"
+                f"'{s.binner or s.source}', but {profile.name} sends {what}: "
+                f"{graded_spikes_remedy(s.binner is not None)}"
             )
-    if any(s.source not in {t.layer for t in synapses} for s in graded):
+    if any(s.table_bits and s.source not in {t.layer for t in synapses} for s in graded):
         notes.append("payload tables of the graph input are not mapped: they stay with its encoder")
     return notes
 

@@ -47,7 +47,8 @@ class LayerSynapses:
     bins: int = 1
     #: Source neurons per channel of a routed (C, H, W) map (H * W); 1 for a vector.
     plane: int = 1
-    #: Payload bits each message carries (a payload router's graded spikes); 0: binary.
+    #: Payload bits each message carries (graded spikes: a payload router's, or the
+    #: source's own, as a TTFS layer's); 0: binary.
     payload_bits: int = 0
     #: Bits of payload table each source neuron holds for its lines (0 without payloads).
     table_bits: int = 0
@@ -130,13 +131,13 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
                 f"neither the input nor a neuron layer"
             )
         in_shape = shapes[feed]
-        binned = {}
+        binned = {"payload_bits": graph.nodes[source].message_bits}
         if binner is not None:
             router = graph.nodes[binner]
             lines = in_shape[0] // shapes[graph.predecessor(feed)][0]
             binned = {"binner": binner, "bins": lines, "plane": math.prod(in_shape[1:])}
-            if router.traits.payload:
-                bits = int(router.num_message_bits)
+            if router.traits.graded:
+                bits = router.message_bits
                 binned["payload_bits"] = bits
                 binned["table_bits"] = lines * router.largest_isi * bits
         if node.traits.connectivity == "conv":

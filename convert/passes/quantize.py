@@ -77,8 +77,8 @@ def payload_shifts(graph: Graph) -> dict[str, int]:
     for name, node in graph.nodes.items():
         if node.is_synapse and name != graph.input:
             feed = graph.nodes[graph.predecessor(name)]
-            if feed.traits.payload:
-                shifts[name] = int(feed.num_message_bits)
+            if feed.traits.role == "router" and feed.traits.graded:
+                shifts[name] = feed.message_bits
     return shifts
 
 

@@ -35,7 +35,7 @@ import dataclasses
 import numpy as np
 
 from pumice.convert.hardware import HardwareProfile
-from pumice.convert.ir import Graph, Node
+from pumice.convert.ir import Graph
 from pumice.convert.kernels.trains import Trains
 from pumice.convert.mapping import LayerSynapses, Mapping, layer_synapses
 from pumice.convert.semantics import SEMANTICS
@@ -246,7 +246,7 @@ def traffic_report(
     per_step = {q: np.zeros((steps, n_cores), dtype=np.int64) for q in QUANTITIES}
     core_peak = np.zeros(n_cores, dtype=np.int64)
     network_peak = input_messages = payload_bits = 0
-    graded = {name: _payload_bits(graph.nodes[name]) for name in (graph.input, *mapping.shapes)}
+    graded = {name: graph.nodes[name].message_bits for name in (graph.input, *mapping.shapes)}
     for start in range(0, samples, batch_size):
         batch = {name: train[start : start + batch_size] for name, train in spikes.items()}
         counts = {
@@ -293,11 +293,6 @@ def traffic_report(
         input_messages,
         payload_bits,
     )
-
-
-def _payload_bits(node: Node) -> int:
-    """Payload bits each message of ``node``'s spikes carries (0 for binary spikes)."""
-    return int(node.payload_bits) if node.traits.graded else 0
 
 
 def _assemble(

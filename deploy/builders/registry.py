@@ -71,7 +71,4 @@ class BuildContext:
         source = self.fed_by(name)
         while self.graph.nodes[source].traits.role == "reshape":
             source = self.fed_by(source)
-        node = self.graph.nodes[source]
-        if node.traits.payload:  # a payload router (IMSNN)
-            return int(node.num_message_bits)
-        return int(node.payload_bits) if node.traits.graded else 0
+        return self.graph.nodes[source].message_bits
