@@ -31,7 +31,8 @@ from pumice.convert.ir.shapes import conv_output_hw
 from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_gaussian_slope, isi_state
-from pumice.train.imsnn.parameters import check_tuning, chunk_size
+from pumice.train.imsnn.isi_synapse import IsiSynapse
+from pumice.train.imsnn.parameters import chunk_size
 from pumice.train.imsnn.synapse_inputs import check_conv_spikes
 
 
@@ -194,7 +195,7 @@ def isi_conv2d(
     return _IsiConvFunction.apply(spikes, phi, height, mean, width, stride, padding)
 
 
-class IsiConv2d(torch.nn.Module):
+class IsiConv2d(IsiSynapse):
     """Convolution ISI synapse: heights (out, in, k, k); means and widths (out, in)."""
 
     def __init__(
@@ -207,19 +208,13 @@ class IsiConv2d(torch.nn.Module):
         rule: str = "imsnn",
         name: str = "conv",
     ) -> None:
-        super().__init__()
         if height.dim() != 4:
             raise ModelError(
                 f"{name}: heights must be (out, in, kh, kw), got shape {tuple(height.shape)}"
             )
-        check_tuning(name, height, mean, width, height.shape[:2])
-        self.name = name
-        self.rule = rule
+        super().__init__(height, mean, width, height.shape[:2], rule, name)
         self.stride = (int(stride), int(stride))
         self.padding = (int(padding), int(padding))
-        self.height = torch.nn.Parameter(height.clone())
-        self.register_buffer("mean", mean.clone())
-        self.register_buffer("width", width.clone())
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out, H', W') of input spikes (B, T, in, H, W)."""

@@ -25,7 +25,8 @@ from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_gaussian_slope, isi_state
 from pumice.train.imsnn.isi_range import UNCAPPED, IsiRange
-from pumice.train.imsnn.parameters import check_tuning, chunk_size
+from pumice.train.imsnn.isi_synapse import IsiSynapse
+from pumice.train.imsnn.parameters import chunk_size
 from pumice.train.imsnn.synapse_inputs import check_dense_spikes
 
 #: A value held by more than 1/MATMUL_ADVANTAGE of the positions gets a dense matmul: one
@@ -148,7 +149,7 @@ def isi_dense(
     return _IsiDenseFunction.apply(spikes, phi, height, mean, width, limit)
 
 
-class IsiDense(torch.nn.Module):
+class IsiDense(IsiSynapse):
     """Dense ISI synapse: learned heights (out, in); fixed means and widths (out, in)."""
 
     def __init__(
@@ -160,17 +161,9 @@ class IsiDense(torch.nn.Module):
         name: str = "dense",
         isi_range: IsiRange = UNCAPPED,
     ) -> None:
-        super().__init__()
         if height.dim() != 2:
             raise ModelError(f"{name}: heights must be (out, in), got shape {tuple(height.shape)}")
-        check_tuning(name, height, mean, width, height.shape)
-        self.name = name
-        self.rule = rule
-        #: The ISI cap and bins the synapse is trained (and deployed) with.
-        self.isi_range = isi_range
-        self.height = torch.nn.Parameter(height.clone())
-        self.register_buffer("mean", mean.clone())
-        self.register_buffer("width", width.clone())
+        super().__init__(height, mean, width, height.shape, rule, name, isi_range)
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         """Current (B, T, out) of input spikes (B, T, in)."""

@@ -23,11 +23,11 @@ from pumice.errors import ModelError
 from pumice.train.imsnn.gate import gate_isi_gradient
 from pumice.train.imsnn.isi import isi_gaussian, isi_state
 from pumice.train.imsnn.isi_range import UNCAPPED, IsiRange
-from pumice.train.imsnn.parameters import check_tuning
+from pumice.train.imsnn.isi_synapse import IsiSynapse
 from pumice.train.imsnn.synapse_inputs import check_dense_spikes
 
 
-class SharedTuningDense(torch.nn.Module):
+class SharedTuningDense(IsiSynapse):
     """Dense ISI synapse: learned heights (out, in); fixed means and widths (groups, in)."""
 
     def __init__(
@@ -39,7 +39,6 @@ class SharedTuningDense(torch.nn.Module):
         name: str = "dense",
         isi_range: IsiRange = UNCAPPED,
     ) -> None:
-        super().__init__()
         if height.dim() != 2:
             raise ModelError(f"{name}: heights must be (out, in), got shape {tuple(height.shape)}")
         groups = mean.shape[0] if mean.dim() == 2 else 0
@@ -48,14 +47,7 @@ class SharedTuningDense(torch.nn.Module):
                 f"{name}: {groups} tuning groups do not divide the layer's {height.shape[0]} "
                 f"neurons into equal blocks"
             )
-        check_tuning(name, height, mean, width, (groups, height.shape[1]))
-        self.name = name
-        self.rule = rule
-        #: The ISI cap and bins the synapse is trained (and deployed) with.
-        self.isi_range = isi_range
-        self.height = torch.nn.Parameter(height.clone())
-        self.register_buffer("mean", mean.clone())
-        self.register_buffer("width", width.clone())
+        super().__init__(height, mean, width, (groups, height.shape[1]), rule, name, isi_range)
 
     @property
     def groups(self) -> int:
