@@ -14,6 +14,7 @@ from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from pumice.deploy.processes.isi_ages import step_ages
 from pumice.deploy.processes.isi_binner.process import IntervalBinner
 
 
@@ -32,13 +33,8 @@ class PyIntervalBinnerModelFixed(PyLoihiProcessModel):
         width = self.proc_params["bin_width"]
         longest = bins * width
         spiked = self.a_in.recv() != 0
-        interval, start = self.proc_params["reset_interval"], self.proc_params["reset_step"]
-        if interval and (self.time_step - 1) % interval == start:
-            self.age[:] = min(start, longest + 1)  # the ages of a sample silent until now
-        # One more step since the last spike; past the last bin the exact count is not needed.
-        age = np.minimum(self.age + 1, longest + 1)
+        age = step_ages(self, spiked, longest)
         lines = np.zeros((*age.shape, bins), dtype=np.int32)
         routed = spiked & (age <= longest)
         lines[routed, (age[routed] - 1) // width] = 1
-        self.age[:] = np.where(spiked, 0, age)
         self.s_out.send(lines.reshape(*age.shape[:-1], -1))

@@ -14,6 +14,7 @@ from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
+from pumice.deploy.processes.isi_ages import step_ages
 from pumice.deploy.processes.isi_payload.process import IsiPayload
 
 
@@ -32,15 +33,10 @@ class PyIsiPayloadModelFixed(PyLoihiProcessModel):
         lines = self.proc_params["lines"]
         longest = self.table.shape[1]
         spiked = self.a_in.recv() != 0
-        interval, start = self.proc_params["reset_interval"], self.proc_params["reset_step"]
-        if interval and (self.time_step - 1) % interval == start:
-            self.age[:] = min(start, longest + 1)  # the ages of a sample silent until now
-        # One more step since the last spike; past the table the exact count is not needed.
-        age = np.minimum(self.age + 1, longest + 1)
+        age = step_ages(self, spiked, longest)
         sending = spiked & (age <= longest)
         payload = np.zeros((age.size, lines), dtype=np.int32)
         rows = self.table.reshape(age.size, lines, longest)
         neurons = np.flatnonzero(sending)
         payload[neurons] = rows[neurons, :, age[neurons] - 1]
-        self.age[:] = np.where(spiked, 0, age)
         self.s_out.send(payload.reshape(-1))
