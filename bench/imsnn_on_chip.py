@@ -285,18 +285,22 @@ def markdown(report: dict) -> str:
         *(f"    {command}" for command in report["train_commands"] + report["evaluate_commands"]),
         "",
         "| variant | test acc % | spikes / neuron | Loihi 1 cores | Loihi 2 cores | synapses | "
-        "messages / inference | payload bits / inference | energy / inference, Loihi 1 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "messages / inference | payload bits / inference | energy / inference, Loihi 1 | "
+        "Lava = emulator |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         energy = row["energy_uj_loihi1"]
+        lava = row["lava"]
+        same = lava["predictions_equal_emulator"] and lava["spike_counts_equal_emulator"]
         lines.append(
             f"| {row['variant']} | {100 * row['test_accuracy']:.2f} | "
             f"{row['spikes_per_neuron']:.3f} | {_cell(row['cores_loihi1'])} | "
             f"{_cell(row['cores_loihi2'])} | {_cell(row['synapses'])} | "
             f"{_cell(row['messages_per_inference'])} | "
             f"{_cell(row['payload_bits_per_inference'])} | "
-            f"{'-' if energy is None else f'{energy:.1f} uJ'} |"
+            f"{'-' if energy is None else f'{energy:.1f} uJ'} | "
+            f"{'yes' if same else 'NO'} (first {lava['samples']}) |"
         )
     lines.append("")
     for check in report["bars"]:
@@ -321,12 +325,13 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def not_trained(runs: Path) -> list[dict]:
-    """The variants of :data:`VARIANTS` without a trained run, said plainly."""
+def not_trained(runs: Path, rows: list[dict]) -> list[dict]:
+    """The variants of :data:`VARIANTS` with neither a row nor a trained run, said plainly."""
+    have = {row["variant"] for row in rows}
     return [
         {"variant": variant, "reason": f"not trained this run (no {runs / slug(variant)})"}
         for variant in VARIANTS
-        if not (runs / slug(variant) / "variant.json").exists()
+        if variant not in have and not (runs / slug(variant) / "variant.json").exists()
     ]
 
 
@@ -355,7 +360,7 @@ def evaluate_all(args: argparse.Namespace) -> None:
         "train_commands": [row["training"]["command"] for row in ordered],
         "scale": args.scale,
         "rows": ordered,
-        "not_trained": not_trained(args.runs),
+        "not_trained": not_trained(args.runs, ordered),
     }
     if any(row["variant"] == "snn" for row in ordered):
         report["bars"] = bars(ordered)
