@@ -139,13 +139,21 @@ def test_config_errors_name_the_key_and_value():
         config_from_dict(_table(rule="isi"))
 
 
-@pytest.mark.parametrize("path", sorted(CONFIGS.glob("imsnn_*.toml")), ids=lambda p: p.stem)
-def test_shipped_configs_build(path):
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("imsnn_*mnist_*.toml")), ids=lambda p: p.stem)
+def test_shipped_paper_configs_build_with_the_papers_settings(path):
     config = load_config(path)
     assert config.family == "imsnn" and config.data.steps == 100
     assert config.train.lr == pytest.approx(1e-4) and config.train.optimizer == "adam"
     net = build_network(config, (1, 28, 28))
     assert net.num_classes == 10 and len(net.layer_names()) >= 1
+
+
+def test_the_digits_config_builds():
+    config = load_config(CONFIGS / "imsnn_digits.toml")
+    assert config.family == "imsnn" and config.data.name == "digits"
+    net = build_network(config, (1, 8, 8))
+    assert net.num_classes == 10 and net.layer_names() == ["dense1"]
+    assert [type(s).__name__ for s in net.synapses] == ["IsiDense", "IsiDense"]
 
 
 @pytest.fixture(scope="module")
