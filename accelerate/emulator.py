@@ -82,8 +82,7 @@ def _run_batch(graph, spikes, device, record_spikes, record_state, windows) -> R
         else:
             x = values[graph.predecessor(name)]
         kernel = TORCH_KERNELS.get(kind) if on_device else None
-        feed = graph.nodes[graph.predecessor(name)].traits if node.is_synapse else None
-        if feed is not None and feed.role == "router" and feed.graded:
+        if node.is_synapse and graph.nodes[graph.predecessor(name)].traits.payload_router:
             kernel = None  # a payload router's graded spikes: the numpy semantics' exact sums
         if not node.is_neuron:
             values[name] = kernel(node, x) if kernel else _numpy_node(node, x)

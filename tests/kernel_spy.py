@@ -34,10 +34,8 @@ def kernel_spy() -> Iterator[list[tuple[Node, bool]]]:
 
 def _graded(graph: Graph, name: str) -> bool:
     """A synapse fed graded spikes (a payload router's): the kernels leave it to numpy."""
-    if not graph.nodes[name].is_synapse:
-        return False
-    feed = graph.nodes[graph.predecessor(name)].traits
-    return feed.role == "router" and feed.graded
+    node = graph.nodes[name]
+    return node.is_synapse and graph.nodes[graph.predecessor(name)].traits.payload_router
 
 
 def nodes_without_kernel_run(graph: Graph, calls: list[tuple[Node, bool]]) -> list[str]:

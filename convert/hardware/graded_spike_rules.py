@@ -39,7 +39,7 @@ def graded_spikes_fit(graph: Graph, profile: HardwareProfile) -> list[Finding]:
     what = "binary spikes only" if limit == 0 else f"payloads of at most {limit} bits"
     for name, node in _graded(graph):
         bits = node.message_bits
-        remedy = graded_spikes_remedy(node.traits.role == "router")
+        remedy = graded_spikes_remedy(node.traits.payload_router)
         found += _above(
             Violation,
             name,

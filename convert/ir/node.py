@@ -64,6 +64,12 @@ class Traits:
         if self.graded and self.role not in ("input", "neuron", "router"):
             raise ValueError("only inputs, neurons and routers send graded spikes")
 
+    @property
+    def payload_router(self) -> bool:
+        """A router whose lines carry graded spikes (an IMSNN payload router): the synapse
+        it feeds scales its sum back by ``2**-message_bits``."""
+        return self.role == "router" and self.graded
+
 
 #: Every node kind by name, for generic (de)serialisation and for the completeness test.
 NODE_KINDS: dict[str, type[Node]] = {}

@@ -131,15 +131,13 @@ def layer_synapses(graph: Graph) -> list[LayerSynapses]:
                 f"neither the input nor a neuron layer"
             )
         in_shape = shapes[feed]
-        binned = {"payload_bits": graph.nodes[source].message_bits}
+        sender = graph.nodes[binner if binner is not None else source]
+        binned = {"payload_bits": sender.message_bits}
         if binner is not None:
-            router = graph.nodes[binner]
             lines = in_shape[0] // shapes[graph.predecessor(feed)][0]
-            binned = {"binner": binner, "bins": lines, "plane": math.prod(in_shape[1:])}
-            if router.traits.graded:
-                bits = router.message_bits
-                binned["payload_bits"] = bits
-                binned["table_bits"] = lines * router.largest_isi * bits
+            binned.update(binner=binner, bins=lines, plane=math.prod(in_shape[1:]))
+            if sender.traits.graded:
+                binned["table_bits"] = lines * sender.largest_isi * sender.message_bits
         if node.traits.connectivity == "conv":
             pre, post = _conv_pairs(node, in_shape, shapes[synapse_name])
         else:

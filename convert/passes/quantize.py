@@ -77,7 +77,7 @@ def payload_shifts(graph: Graph) -> dict[str, int]:
     for name, node in graph.nodes.items():
         if node.is_synapse and name != graph.input:
             feed = graph.nodes[graph.predecessor(name)]
-            if feed.traits.role == "router" and feed.traits.graded:
+            if feed.traits.payload_router:
                 shifts[name] = feed.message_bits
     return shifts
 
